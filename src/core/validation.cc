@@ -1,0 +1,142 @@
+#include "core/validation.h"
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "core/encoding.h"
+#include "core/merkle.h"
+#include "core/proof.h"
+#include "util/amount.h"
+
+namespace dsc::core {
+
+absl::Status CheckTxStateless(const Transaction& tx) {
+  if (tx.amount == 0) return absl::InvalidArgumentError("amount must be greater than zero");
+  if (tx.amount > UINT64_MAX - tx.fee) {
+    return absl::InvalidArgumentError("amount plus fee overflows 64 bits");
+  }
+  if (tx.sender == tx.recipient) {
+    return absl::InvalidArgumentError("sender and recipient are the same address");
+  }
+  if (tx.timestamp_ms < 0) return absl::InvalidArgumentError("timestamp is negative");
+  if (!crypto::Verify(tx.sender, EncodeTxSigningBytes(tx), tx.signature)) {
+    return absl::InvalidArgumentError("bad signature: not signed by the sender's key");
+  }
+  return absl::OkStatus();
+}
+
+std::vector<absl::Status> CheckTxsStateless(absl::Span<const Transaction> txs, int threads) {
+  std::vector<absl::Status> out(txs.size());
+  if (threads <= 1 || txs.size() < 64) {
+    for (size_t i = 0; i < txs.size(); ++i) out[i] = CheckTxStateless(txs[i]);
+    return out;
+  }
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    constexpr size_t kChunk = 32;
+    for (size_t begin; (begin = next.fetch_add(kChunk)) < txs.size();) {
+      const size_t end = std::min(begin + kChunk, txs.size());
+      for (size_t i = begin; i < end; ++i) out[i] = CheckTxStateless(txs[i]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  return out;
+}
+
+absl::Status CheckTxAgainstAccount(const Transaction& tx, const Account& account,
+                                   uint64_t pending_count, uint64_t pending_outflow) {
+  const uint64_t expected = account.nonce + pending_count;
+  if (tx.nonce != expected) {
+    if (tx.nonce < account.nonce) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "stale nonce ", tx.nonce, ": the sender's account is at nonce ", account.nonce,
+          " (replay of an already used nonce)"));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "nonce ", tx.nonce, " does not follow the sender's last nonce: expected ", expected));
+  }
+  const uint64_t cost = tx.amount + tx.fee;  // CheckTxStateless rules out overflow.
+  if (pending_outflow > account.balance || cost > account.balance - pending_outflow) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "insufficient balance: ", util::FormatAmount(account.balance), " coins, of which ",
+        util::FormatAmount(pending_outflow), " already pending; this transaction needs ",
+        util::FormatAmount(cost)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHeader(const BlockHeader& header, const BlockHeader& parent,
+                         const PublicKey& metronome_key, const ConsensusParams& params,
+                         int64_t now_ms) {
+  if (header.version != kBlockVersion) {
+    return absl::InvalidArgumentError(absl::StrCat("unsupported block version ", header.version));
+  }
+  if (header.height != parent.height + 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "block height ", header.height, " does not follow the tip at height ", parent.height));
+  }
+  if (header.prev_hash != ComputeBlockHash(parent)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "block ", header.height, " does not extend the tip: previous hash ",
+        ToHex(header.prev_hash), " is not ", ToHex(ComputeBlockHash(parent))));
+  }
+  if (header.timestamp_ms < parent.timestamp_ms) {
+    return absl::InvalidArgumentError("block timestamp is earlier than its parent's");
+  }
+  if (header.timestamp_ms > now_ms + params.max_future_ms) {
+    return absl::InvalidArgumentError("block timestamp is too far in the future");
+  }
+  if (header.tx_count > params.max_block_txs) {
+    return absl::InvalidArgumentError(absl::StrCat("block holds ", header.tx_count,
+                                                   " transactions, more than the limit of ",
+                                                   params.max_block_txs));
+  }
+  if (header.difficulty < params.min_difficulty || header.difficulty > params.max_difficulty) {
+    return absl::InvalidArgumentError(absl::StrCat("difficulty ", header.difficulty,
+                                                   " is outside [", params.min_difficulty, ", ",
+                                                   params.max_difficulty, "]"));
+  }
+  const bool metronome_block = header.producer == metronome_key;
+  if (metronome_block) {
+    if (header.reward != 0) return absl::InvalidArgumentError("a metronome block mints no reward");
+  } else {
+    if (header.reward != params.block_reward) {
+      return absl::InvalidArgumentError(absl::StrCat("block reward ", header.reward,
+                                                     " differs from the rule ",
+                                                     params.block_reward));
+    }
+    if (!CheckHeaderProof(header)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid proof: the record of nonce ", header.proof_nonce, " does not match the first ",
+          header.difficulty, " bits of the challenge"));
+    }
+  }
+  const std::string hash_bytes = EncodeHeaderHashBytes(header);
+  const Hash32 hash = crypto::Blake2b256(hash_bytes);
+  const std::string_view msg(reinterpret_cast<const char*>(hash.data()), hash.size());
+  if (!crypto::Verify(header.producer, msg, header.producer_signature)) {
+    return absl::InvalidArgumentError("bad block signature: not signed by the producer's key");
+  }
+  if (!crypto::Verify(metronome_key, msg, header.metronome_signature)) {
+    return absl::InvalidArgumentError("bad metronome signature on the block");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckBlockBody(const Block& block) {
+  if (block.header.tx_count != block.txs.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("header says ", block.header.tx_count,
+                                                   " transactions, the block holds ",
+                                                   block.txs.size()));
+  }
+  if (TxRoot(block.txs) != block.header.tx_root) {
+    return absl::InvalidArgumentError("transaction root does not match the block's transactions");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace dsc::core
