@@ -71,34 +71,35 @@ absl::StatusOr<KeyFile> LoadKeyFile(const std::string& path) {
     fields[std::string(absl::StripAsciiWhitespace(AV(v.substr(0, colon))))] =
         std::string(absl::StripAsciiWhitespace(AV(v.substr(colon + 1))));
   }
-  auto field = [&](const char* name) -> absl::StatusOr<std::vector<uint8_t>> {
+  // The field `name`, Base58 of exactly `size` bytes.
+  auto field = [&](const char* name, size_t size) -> absl::StatusOr<std::vector<uint8_t>> {
     auto it = fields.find(name);
     if (it == fields.end()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", name, " is missing"));
     auto bytes = util::Base58Decode(it->second);
     if (!bytes.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": ", name, ": ", bytes.status().message()));
     }
+    if (bytes->size() != size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": ", name, " must be Base58 of ", size, " bytes"));
+    }
     return bytes;
   };
-  auto pub = field("public_key");
+  auto pub = field("public_key", 32);
   if (!pub.ok()) return pub.status();
-  auto priv = field("private_key");
+  auto priv = field("private_key", 32);
   if (!priv.ok()) return priv.status();
-  if (pub->size() != 32 || priv->size() != 32) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": keys must be 32 bytes each"));
-  }
   Seed seed;
   std::memcpy(seed.data(), priv->data(), 32);
   KeyFile file;
   file.key = KeyPair::FromSeed(seed);
   if (std::memcmp(file.key.public_key.data(), pub->data(), 32) != 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": private_key does not belong to public_key"));
+        absl::StrCat(path, ": private_key does not derive public_key"));
   }
   if (fields.count("fingerprint") != 0) {
-    auto fp = field("fingerprint");
+    auto fp = field("fingerprint", 16);
     if (!fp.ok()) return fp.status();
-    if (fp->size() != 16) return absl::InvalidArgumentError(absl::StrCat(path, ": fingerprint must be 16 bytes"));
     std::array<uint8_t, 16> f;
     std::memcpy(f.data(), fp->data(), 16);
     file.fingerprint = f;
