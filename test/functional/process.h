@@ -120,6 +120,7 @@ class Process {
     return ss.str();
   }
   const std::string& name() const { return name_; }
+  pid_t pid() const { return pid_; }
 
  private:
   std::string name_;
