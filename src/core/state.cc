@@ -50,9 +50,9 @@ absl::StatusOr<BlockEffects> ApplyBlock(AccountReader& reader, const Block& bloc
     auto sender = overlay.Get(tx.sender);
     if (!sender.ok()) return sender.status();
     if (absl::Status s = CheckTxAgainstAccount(tx, **sender, 0, 0); !s.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("transaction ", i, " (", util::Base58Encode(ComputeTxId(tx)), "): ",
-                       s.message()));
+      return absl::Status(s.code(), absl::StrCat("transaction ", i, " (",
+                                                 util::Base58Encode(ComputeTxId(tx)), "): ",
+                                                 s.message()));
     }
     (*sender)->balance -= tx.amount + tx.fee;
     (*sender)->nonce += 1;

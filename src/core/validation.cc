@@ -59,7 +59,12 @@ absl::Status CheckTxAgainstAccount(const Transaction& tx, const Account& account
     return absl::FailedPreconditionError(absl::StrCat(
         "nonce ", tx.nonce, " does not follow the sender's last nonce: expected ", expected));
   }
-  const uint64_t cost = tx.amount + tx.fee;  // CheckTxStateless rules out overflow.
+  // CheckTxStateless rules this out too, but ApplyBlock relies on this check alone: a
+  // wrapped cost would let the sender pay nothing.
+  if (tx.amount > UINT64_MAX - tx.fee) {
+    return absl::InvalidArgumentError("amount plus fee overflows 64 bits");
+  }
+  const uint64_t cost = tx.amount + tx.fee;
   if (pending_outflow > account.balance || cost > account.balance - pending_outflow) {
     return absl::FailedPreconditionError(absl::StrCat(
         "insufficient balance: ", util::FormatAmount(account.balance), " coins, of which ",

@@ -25,6 +25,7 @@ std::vector<absl::Status> CheckTxsStateless(absl::Span<const Transaction> txs, i
 // Checks `tx` against its sender's account once `pending_count` earlier transactions of
 // the same sender spending `pending_outflow` are applied: the nonce must equal
 // account.nonce + pending_count and the balance must cover pending_outflow + amount + fee.
+// kFailedPrecondition if not; kInvalidArgument if amount + fee overflows 64 bits.
 absl::Status CheckTxAgainstAccount(const Transaction& tx, const Account& account,
                                    uint64_t pending_count, uint64_t pending_outflow);
 

@@ -1,6 +1,9 @@
 #include "util/strings.h"
 #include "util/time.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -24,6 +27,9 @@ absl::StatusOr<absl::Duration> ParsePositiveDuration(std::string_view text) {
   if (d <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat("duration '", AV(text), "' must be positive"));
   }
+  if (d == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("duration '", AV(text), "' must be finite"));
+  }
   return d;
 }
 
@@ -38,12 +44,13 @@ absl::StatusOr<uint64_t> ParseByteSize(std::string_view text) {
     default: break;
   }
   std::string_view digits = mult == 1 ? text : text.substr(0, text.size() - 1);
-  uint64_t value = 0;
-  if (digits.empty() || !absl::SimpleAtoi(AV(digits), &value) || digits[0] == '-' || digits[0] == '+') {
+  // Digits only: SimpleAtoi alone would also accept signs and surrounding whitespace.
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit)) {
     return absl::InvalidArgumentError(
         absl::StrCat("malformed size '", AV(text), "' (expected e.g. 512M, 1G)"));
   }
-  if (value > UINT64_MAX / mult) {
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(AV(digits), &value) || value > UINT64_MAX / mult) {
     return absl::InvalidArgumentError(absl::StrCat("size '", AV(text), "' is too large"));
   }
   return value * mult;

@@ -17,12 +17,13 @@ int64_t NowMillis();
 // Formats `ms` since the epoch as "YYYYMMDD HH:MM:SS.mmm" in local time (the DSC format).
 std::string FormatMillis(int64_t ms);
 
-// Parses a duration like "6s", "500ms", "1m". Returns kInvalidArgument if malformed
-// or not positive.
+// Parses a duration like "6s", "500ms", "1m". Returns kInvalidArgument if malformed,
+// not positive or infinite ("inf").
 absl::StatusOr<absl::Duration> ParsePositiveDuration(std::string_view text);
 
 // Parses a byte size with an optional K/M/G/T suffix (powers of 1024): "512M", "1G", "4096".
-// Returns kInvalidArgument if malformed or if it overflows 64 bits.
+// Returns kInvalidArgument if malformed (anything but digits and one suffix, e.g. a sign
+// or spaces) or if it overflows 64 bits. "0" is 0.
 absl::StatusOr<uint64_t> ParseByteSize(std::string_view text);
 
 }  // namespace dsc::util
