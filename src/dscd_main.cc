@@ -35,7 +35,7 @@ ABSL_FLAG(std::string, initial_difficulty, "", "difficulty bits of the first rou
 ABSL_FLAG(std::string, validator_key, "", "validator key file (default <data-dir>/validator-key.yaml)");
 ABSL_FLAG(std::string, proof, "", "validator proof kind: pow");
 ABSL_FLAG(std::string, threads_hash, "", "validator hashing threads (default 1)");
-ABSL_FLAG(std::string, log_level, "info", "debug, info, warn, error");
+ABSL_FLAG(std::string, log_level, "", "debug, info, warn, error (default info)");
 
 namespace {
 
@@ -94,9 +94,6 @@ int main(int argc, char** argv) {
   std::vector<std::string> allocs = TakeRepeated(&argc, argv, "genesis_alloc");
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) return Fail(absl::StrCat("unexpected argument '", rest[1], "'"));
-  if (!dsc::util::SetLogLevel(absl::GetFlag(FLAGS_log_level))) {
-    return Fail("--log-level must be one of debug, info, warn, error");
-  }
   if (auto s = dsc::crypto::Init(); !s.ok()) return Fail(std::string(s.message()));
 
   dsc::node::NodeOptions options;
@@ -115,6 +112,10 @@ int main(int argc, char** argv) {
     options.roles = *roles;
   }
   set(absl::GetFlag(FLAGS_data_dir), &options.data_dir);
+  set(absl::GetFlag(FLAGS_log_level), &options.log_level);
+  if (!dsc::util::SetLogLevel(options.log_level)) {
+    return Fail("--log-level (node.log_level) must be one of debug, info, warn, error");
+  }
   set(absl::GetFlag(FLAGS_listen), &options.listen);
   set(absl::GetFlag(FLAGS_pool), &options.pool_address);
   set(absl::GetFlag(FLAGS_chain), &options.chain_address);

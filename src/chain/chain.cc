@@ -279,6 +279,7 @@ absl::StatusOr<std::vector<std::optional<uint64_t>>> Chain::FindTransactions(
 
 absl::StatusOr<std::vector<core::TxRecord>> Chain::GetAddressTransactions(
     const core::Address& address, uint32_t limit) {
+  if (limit == 0) return std::vector<core::TxRecord>{};
   std::vector<core::TxId> ids;
   absl::Status status = store_->Scan(
       Column::kAddrTx, View(address), "", /*reverse=*/true,

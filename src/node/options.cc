@@ -186,6 +186,7 @@ absl::Status ApplyConfig(const YAML::Node& root, const std::string& file, NodeOp
   }
   DSC_RETURN_IF_ERROR(node.Get("listen", &o->listen));
   DSC_RETURN_IF_ERROR(node.Get("data_dir", &o->data_dir));
+  DSC_RETURN_IF_ERROR(node.Get("log_level", &o->log_level));
 
   Section wallet = top.Child("wallet");  // used by the dsc client
   DSC_RETURN_IF_ERROR(wallet.CheckKeys({"key_file", "server"}));

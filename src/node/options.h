@@ -31,6 +31,7 @@ struct NodeOptions {
   std::set<Role> roles;
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "./dsc-data";
+  std::string log_level = "info";  // debug, info, warn, error
   // Addresses of roles that do not run in this process.
   std::string pool_address;
   std::string chain_address;

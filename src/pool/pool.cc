@@ -118,6 +118,7 @@ void Pool::Stop() {
 void Pool::Follow() {
   auto log = util::Logger("pool");
   absl::Time last_warning = absl::InfinitePast();
+  bool disconnected = false;
   while (true) {
     uint64_t next;
     {
@@ -126,11 +127,13 @@ void Pool::Follow() {
       next = synced_height_ + 1;
     }
     auto block = chain_->GetBlock(next, absl::Milliseconds(500));
-    if (block.ok()) {
-      OnBlock(*block);
+    if (block.ok() || absl::IsNotFound(block.status())) {
+      if (disconnected) log->info("following the chain again at block {}", next);
+      disconnected = false;
+      if (block.ok()) OnBlock(*block);
       continue;
     }
-    if (absl::IsNotFound(block.status())) continue;
+    disconnected = true;
     if (absl::Now() - last_warning > absl::Seconds(10)) {
       log->warn("cannot follow the chain: {}", block.status().message());
       last_warning = absl::Now();
@@ -195,7 +198,12 @@ std::vector<absl::Status> Pool::Submit(absl::Span<const core::Transaction> txs) 
     Sender& s = **sender;
     absl::Status check = core::CheckTxAgainstAccount(tx, s.account, s.queue.size(), s.outflow);
     if (!check.ok()) {
-      if (tx.nonce < s.account.nonce) {
+      if (tx.nonce >= s.account.nonce && tx.nonce - s.account.nonce < s.queue.size()) {
+        check = absl::FailedPreconditionError(absl::StrCat(
+            "nonce ", tx.nonce, " is already used by pending transaction ",
+            util::Base58Encode(s.queue[tx.nonce - s.account.nonce].id),
+            "; the sender's next nonce is ", s.account.nonce + s.queue.size()));
+      } else if (tx.nonce < s.account.nonce) {
         auto found = chain_->FindTransactions(absl::MakeConstSpan(&ids[i], 1));
         if (found.ok() && (*found)[0].has_value()) {
           check = absl::AlreadyExistsError(absl::StrCat(
