@@ -343,6 +343,7 @@ void Pool::OnBlock(const core::Block& block) {
   if (h != synced_height_ + 1) return;  // already applied, or out of order
   uint64_t fees = 0;
   std::vector<core::Address> touched;
+  absl::flat_hash_map<core::TxId, uint64_t> confirmed;  // ids of pending senders' txs here
   for (const core::Transaction& tx : block.txs) {
     fees += tx.fee;
     if (auto it = senders_.find(tx.sender); it != senders_.end()) {
@@ -356,6 +357,7 @@ void Pool::OnBlock(const core::Block& block) {
         }
       }
       touched.push_back(tx.sender);
+      confirmed.emplace(core::ComputeTxId(tx), h);
     }
     if (auto it = senders_.find(tx.recipient); it != senders_.end() && it->second.as_of < h) {
       it->second.account.balance += tx.amount;
@@ -364,6 +366,8 @@ void Pool::OnBlock(const core::Block& block) {
   if (auto it = senders_.find(block.header.producer); it != senders_.end() && it->second.as_of < h) {
     it->second.account.balance += fees + block.header.reward;
   }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   for (const core::Address& address : touched) {
     auto it = senders_.find(address);
     if (it == senders_.end()) continue;
@@ -383,9 +387,29 @@ void Pool::OnBlock(const core::Block& block) {
       s.outflow -= e.tx.amount + e.tx.fee;
       by_id_.erase(e.id);
       drop.Delete(Column::kPool, View(e.id));
-      ++confirmed_total_;
+      // Not counted when another transaction of the sender took its nonce.
+      if (confirmed.contains(e.id)) ++confirmed_total_;
       s.queue.pop_front();
     }
+    // If another transaction of the sender took a nonce and spent more, what is left may
+    // no longer fit: drop it from the first misfit on, or every block built would fail.
+    uint64_t outflow = 0;
+    for (size_t i = 0; i < s.queue.size(); ++i) {
+      const core::Transaction& tx = s.queue[i].tx;
+      if (!core::CheckTxAgainstAccount(tx, s.account, i, outflow).ok()) {
+        util::Logger("pool")->warn(
+            "dropped {} pending transactions of {}: no longer valid after block {}",
+            s.queue.size() - i, util::Base58Encode(address), h);
+        for (size_t j = i; j < s.queue.size(); ++j) {
+          by_id_.erase(s.queue[j].id);
+          drop.Delete(Column::kPool, View(s.queue[j].id));
+        }
+        s.queue.resize(i);
+        break;
+      }
+      outflow += tx.amount + tx.fee;
+    }
+    s.outflow = outflow;
     DropSenderIfEmpty(address);
   }
   // What builders took but this block did not confirm goes back to `submitted`.
