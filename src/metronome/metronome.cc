@@ -164,6 +164,14 @@ absl::Status Metronome::RegisterValidator(const core::Registration& r) {
     return absl::InvalidArgumentError("a validator cannot use the metronome's key");
   }
   absl::MutexLock lock(&mu_);
+  if (!validators_.contains(r.key) && validators_.size() >= options_.max_validators) {
+    const int64_t ttl = absl::ToInt64Milliseconds(options_.validator_ttl);
+    absl::erase_if(validators_, [&](const auto& kv) { return now - kv.second.last_seen_ms > ttl; });
+    if (validators_.size() >= options_.max_validators) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the metronome holds ", validators_.size(), " live validators, its limit; retry later"));
+    }
+  }
   auto [it, inserted] = validators_.try_emplace(r.key);
   core::ValidatorInfo& info = it->second;
   const bool changed = inserted || info.fingerprint != r.fingerprint ||
@@ -172,6 +180,7 @@ absl::Status Metronome::RegisterValidator(const core::Registration& r) {
   info.fingerprint = r.fingerprint;
   info.kind = r.kind;
   info.stats = r.stats;
+  info.stats.kind = r.kind;  // the checked kind, not free text from the peer
   info.last_seen_ms = now;
   if (changed) {
     util::Logger("metronome")->info("Validator {} registered ({})", util::Base58Encode(r.key),

@@ -24,6 +24,7 @@ struct MetronomeOptions {
   bool fill_own_blocks = true;         // metronome blocks carry pool transactions
   absl::Duration validator_ttl = absl::Seconds(30);  // registrations expire unless refreshed
   absl::Duration max_clock_skew = absl::Minutes(5);  // for registration timestamps
+  size_t max_validators = 4096;        // live registrations held at most
 
   // Returns kInvalidArgument naming the bad field.
   absl::Status Validate() const;

@@ -65,7 +65,6 @@ void Validator::Run() {
   absl::Time last_register = absl::InfinitePast();
   absl::Time last_warning = absl::InfinitePast();
   uint64_t seen = 0;
-  uint64_t last_height = 0;
   while (!stopping_) {
     if (absl::Now() - last_register >= options_.heartbeat) {
       absl::Status s = Register();
@@ -87,8 +86,9 @@ void Validator::Run() {
     }
     if (round->seq == seen) continue;
     seen = round->seq;
-    if (!round->open || round->height <= last_height) continue;
-    last_height = round->height;
+    // Every change of round state has a new seq, so an open round is played once; a
+    // height the metronome reopens after a failed append is played again.
+    if (!round->open) continue;
     Play(*round);
   }
 }
