@@ -49,6 +49,8 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
+NODE=""
+[ "$LISTEN" = "127.0.0.1:50051" ] || NODE=" --node=$LISTEN"
 cat <<MSG
 
 DSC dev network running: all roles in one dscd (pid $(cat "$PIDFILE")) on $LISTEN
@@ -57,11 +59,11 @@ DSC dev network running: all roles in one dscd (pid $(cat "$PIDFILE")) on $LISTE
 
 Try:
   export PATH=$ROOT/build/bin:\$PATH DSC_WALLET_DIR=$DEV/wallet
-  dsc wallet balance
+  dsc$NODE wallet balance
   dsc wallet create --wallet-dir=/tmp/bob && BOB=\$(sed -n 's/^public_key: *//p' /tmp/bob/dsc-key.yaml)
-  dsc wallet send 12.5 \$BOB
-  dsc wallet transactions
-  dsc chain tip
-  dsc monitor --watch
+  dsc$NODE wallet send 12.5 \$BOB
+  dsc$NODE wallet transactions
+  dsc$NODE chain tip
+  dsc$NODE monitor --watch
 Stop it with: scripts/devnet.sh stop
 MSG
