@@ -39,98 +39,9 @@
 #include "util/log.h"
 #include "util/time.h"
 
-#ifndef DSC_TEST_STATUS_PRINTERS_DEFINED
-#define DSC_TEST_STATUS_PRINTERS_DEFINED
-namespace Catch {
-template <>
-struct StringMaker<absl::Status> {
-  static std::string convert(const absl::Status& s) { return s.ToString(); }
-};
-template <>
-struct StringMaker<absl::StatusCode> {
-  static std::string convert(absl::StatusCode c) { return absl::StatusCodeToString(c); }
-};
-}  // namespace Catch
-#endif
-
-// REQUIRE/CHECK that a Status (or StatusOr's status) is OK, printing it otherwise.
-#define DSC_REQUIRE_OK(expr)                              \
-  do {                                                    \
-    const absl::Status dsc_status_ = ::dsc::testing::StatusOf(expr); \
-    INFO(#expr << " -> " << dsc_status_.ToString());      \
-    REQUIRE(dsc_status_.ok());                            \
-  } while (false)
-
-#define DSC_CHECK_OK(expr)                                \
-  do {                                                    \
-    const absl::Status dsc_status_ = ::dsc::testing::StatusOf(expr); \
-    INFO(#expr << " -> " << dsc_status_.ToString());      \
-    CHECK(dsc_status_.ok());                              \
-  } while (false)
-
-// CHECKs that `expr` (a Status or StatusOr) failed with `code` and a message containing
-// `part` (case-sensitive).
-#define DSC_CHECK_STATUS(expr, expected_code, part)                                   \
-  do {                                                                                \
-    const absl::Status dsc_status_ = ::dsc::testing::StatusOf(expr);                  \
-    INFO(#expr << " -> " << dsc_status_.ToString());                                  \
-    CHECK(dsc_status_.code() == (expected_code));                                     \
-    CHECK_THAT(std::string(dsc_status_.message()), Catch::Matchers::Contains(part));  \
-  } while (false)
+#include "testing/common.h"
 
 namespace dsc::testing {
-
-inline absl::Status StatusOf(const absl::Status& s) { return s; }
-template <typename T>
-absl::Status StatusOf(const absl::StatusOr<T>& s) {
-  return s.status();
-}
-
-// Initialises libsodium (idempotent) and quiets the role loggers unless DSC_TEST_LOG is set.
-inline void InitTesting() {
-  static const bool done = [] {
-    REQUIRE(crypto::Init().ok());
-    const char* level = std::getenv("DSC_TEST_LOG");
-    util::SetLogLevel(level != nullptr ? level : "warn");
-    return true;
-  }();
-  (void)done;
-}
-
-// A fixed seed for randomized tests: `fixed`, unless DSC_TEST_SEED overrides it. Tests
-// print it with INFO so a failure names the seed to replay.
-inline uint64_t TestSeed(uint64_t fixed) {
-  if (const char* env = std::getenv("DSC_TEST_SEED"); env != nullptr && *env != '\0') {
-    return std::strtoull(env, nullptr, 10);
-  }
-  return fixed;
-}
-
-// A fresh directory under the system temp dir, removed (recursively) on destruction.
-class TempDir {
- public:
-  explicit TempDir(std::string_view tag = "dsc_test") {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / (std::string(tag) + "_XXXXXX")).string();
-    char* made = ::mkdtemp(pattern.data());
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string Sub(std::string_view name) const {
-    return (std::filesystem::path(path_) / std::string(name)).string();
-  }
-
- private:
-  std::string path_;
-};
 
 // A deterministic key pair per index (distinct indexes give distinct keys).
 inline crypto::KeyPair TestKey(uint32_t index) {

@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "testing/common.h"
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
@@ -21,51 +23,18 @@
 #include "crypto/crypto.h"
 #include "util/strings.h"
 
-namespace Catch {
-template <>
-struct StringMaker<absl::Status> {
-  static std::string convert(const absl::Status& s) { return s.ToString(); }
-};
-template <>
-struct StringMaker<absl::StatusCode> {
-  static std::string convert(absl::StatusCode c) { return absl::StatusCodeToString(c); }
-};
-}  // namespace Catch
 
 namespace dsc::core::testing {
-
-// libsodium is ready before main() runs any test.
-inline const bool kSodiumReady = [] {
-  if (!crypto::Init().ok()) std::abort();
-  return true;
-}();
 
 // RFC 8032 section 7.1 TEST 1.
 inline constexpr char kRfcSeed1[] =
     "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 
-inline std::string Msg(const absl::Status& s) { return std::string(s.message()); }
-template <typename T>
-std::string Msg(const absl::StatusOr<T>& s) {
-  return std::string(s.status().message());
-}
+using ::dsc::testing::Msg;
 
-inline std::string Hex(std::string_view bytes) {
-  return absl::BytesToHexString(util::AV(bytes));
-}
-inline std::string Hex(absl::Span<const uint8_t> bytes) {
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
-template <size_t N>
-std::array<uint8_t, N> UnhexArray(std::string_view hex) {
-  const std::string raw = absl::HexStringToBytes(util::AV(hex));
-  REQUIRE(raw.size() == N);
-  std::array<uint8_t, N> out;
-  std::copy(raw.begin(), raw.end(), out.begin());
-  return out;
-}
+using ::dsc::testing::Hex;
+using ::dsc::testing::Unhex;
+using ::dsc::testing::UnhexArray;
 
 // The key pair whose seed is 32 copies of `b`.
 inline crypto::KeyPair KeyFromByte(uint8_t b) {

@@ -14,6 +14,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "testing/common.h"
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
@@ -21,14 +23,6 @@
 #include "storage/store.h"
 
 namespace Catch {
-template <>
-struct StringMaker<absl::Status> {
-  static std::string convert(const absl::Status& s) { return s.ToString(); }
-};
-template <>
-struct StringMaker<absl::StatusCode> {
-  static std::string convert(absl::StatusCode c) { return absl::StatusCodeToString(c); }
-};
 template <>
 struct StringMaker<std::pair<std::string, std::string>> {
   static std::string convert(const std::pair<std::string, std::string>& kv) {
@@ -47,45 +41,10 @@ std::string Bin(const char (&literal)[N]) {
   return std::string(literal, N - 1);
 }
 
-#define DSC_REQUIRE_OK(expr)                    \
-  do {                                          \
-    const absl::Status dsc_status_ = (expr);    \
-    INFO(#expr << " -> " << dsc_status_.ToString()); \
-    REQUIRE(dsc_status_.ok());                  \
-  } while (false)
-
-#define DSC_CHECK_OK(expr)                      \
-  do {                                          \
-    const absl::Status dsc_status_ = (expr);    \
-    INFO(#expr << " -> " << dsc_status_.ToString()); \
-    CHECK(dsc_status_.ok());                    \
-  } while (false)
-
 // Debian's Abseil has its own absl::string_view, not convertible from std::string_view.
 inline absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-// A fresh directory under the system temp dir, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "dsc_storage_test_XXXXXX").string();
-    char* made = ::mkdtemp(pattern.data());
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::dsc::testing::TempDir;
 
 // Fixture: a RocksDB store in its own temp dir. Reopen() closes and reopens it.
 class RocksFixture {

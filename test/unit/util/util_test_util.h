@@ -7,27 +7,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "testing/common.h"
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace Catch {
-template <>
-struct StringMaker<absl::Status> {
-  static std::string convert(const absl::Status& s) { return s.ToString(); }
-};
-template <>
-struct StringMaker<absl::StatusCode> {
-  static std::string convert(absl::StatusCode c) { return absl::StatusCodeToString(c); }
-};
-}  // namespace Catch
 
 namespace dsc::util::testing {
 
-inline std::string Msg(const absl::Status& s) { return std::string(s.message()); }
-template <typename T>
-std::string Msg(const absl::StatusOr<T>& s) {
-  return std::string(s.status().message());
-}
+using ::dsc::testing::Msg;
 
 }  // namespace dsc::util::testing
 
