@@ -7,6 +7,7 @@
 #include "core/block.h"
 #include "core/encoding.h"
 #include "core/merkle.h"
+#include "core/trie.h"
 #include "core/state.h"
 #include "core/validation.h"
 #include "util/base58.h"
@@ -28,7 +29,8 @@ constexpr char kMetaTxTotal[] = "tx_total";       // u64
 constexpr char kMetaProvenance[] = "provenance";  // 32-byte root after the tip
 constexpr char kMetaMetronome[] = "metronome_key";
 constexpr char kMetaSchema[] = "schema";
-constexpr uint64_t kSchemaVersion = 1;
+// 2: the provenance root is the cumulative trie's (Column::kTrie), not a hash chain.
+constexpr uint64_t kSchemaVersion = 2;
 
 std::string_view View(const core::Hash32& h) {
   return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
@@ -88,7 +90,9 @@ class StoreAccounts : public core::AccountReader {
 }  // namespace
 
 Chain::Chain(storage::Store* store, ChainOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store),
+      options_(std::move(options)),
+      trie_nodes_(store, options_.trie_cache_nodes) {}
 
 absl::StatusOr<std::unique_ptr<Chain>> Chain::Open(storage::Store* store, ChainOptions options) {
   if (auto s = options.params.Validate(); !s.ok()) return s;
@@ -135,8 +139,15 @@ absl::Status Chain::Load() {
   auto schema = get(kMetaSchema);
   if (!schema.ok()) return absl::DataLossError("chain metadata has no schema version");
   auto schema_v = core::DecodeU64Key(*schema);
-  if (!schema_v.ok() || *schema_v != kSchemaVersion) {
-    return absl::FailedPreconditionError("chain data has an unsupported schema version");
+  if (!schema_v.ok()) return absl::DataLossError("chain schema version is corrupt");
+  if (*schema_v != kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "chain data has schema version ", *schema_v, " but this dscd needs version ",
+        kSchemaVersion,
+        *schema_v < kSchemaVersion
+            ? " (the provenance hash chain became a cumulative Merkle trie); there is no "
+              "migration: start from an empty --data-dir"
+            : "; use a newer dscd"));
   }
   auto genesis = get(kMetaGenesis);
   if (!genesis.ok()) return absl::DataLossError("chain metadata has no genesis hash");
@@ -302,6 +313,54 @@ absl::StatusOr<std::vector<core::TxRecord>> Chain::GetAddressTransactions(
   return out;
 }
 
+absl::StatusOr<core::ProvenanceProof> Chain::GetProof(const core::TxId& id,
+                                                      std::optional<uint64_t> anchor_height) {
+  uint64_t tip_height;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    tip_height = tip_.header.height;
+  }
+  const uint64_t anchor = anchor_height.value_or(tip_height);
+  if (anchor > tip_height) {
+    return absl::NotFoundError(
+        absl::StrCat("no block at height ", anchor, " (tip is ", tip_height, ")"));
+  }
+  std::optional<core::TxRecord> record;
+  auto rec = GetTransaction(id);
+  if (rec.ok()) {
+    record = *rec;
+  } else if (!absl::IsNotFound(rec.status())) {
+    return rec.status();
+  }
+  if (!anchor_height.has_value() && record.has_value() && record->height >= anchor) {
+    return absl::UnavailableError(absl::StrCat(
+        "transaction ", util::Base58Encode(id), " was confirmed in block ", record->height,
+        ", the tip; its proof is anchored in block ", record->height + 1,
+        ", which is not appended yet: retry after the next block"));
+  }
+  auto block = GetBlock(anchor, absl::ZeroDuration());
+  if (!block.ok()) return block.status();
+  core::ProvenanceProof out;
+  out.anchor = block->header;
+  auto proof = core::Trie(&trie_nodes_).Prove(out.anchor.provenance_root, id);
+  if (!proof.ok()) {
+    return absl::DataLossError(absl::StrCat("provenance proof against block ", anchor,
+                                            " failed: ", proof.status().message()));
+  }
+  out.proof = std::move(*proof);
+  out.included = out.proof.has_leaf && out.proof.leaf.key == id;
+  if (out.included) {
+    if (!record.has_value() ||
+        out.proof.leaf.value_hash != core::TxProvenanceValue(record->height, record->index)) {
+      return absl::DataLossError(absl::StrCat("provenance trie and transaction index disagree on ",
+                                              util::Base58Encode(id)));
+    }
+    out.height = record->height;
+    out.index = record->index;
+  }
+  return out;
+}
+
 absl::Status Chain::AppendBlock(const core::Block& block) {
   absl::MutexLock append_lock(&append_mu_);
   core::ChainTip tip;
@@ -350,10 +409,25 @@ absl::Status Chain::AppendBlock(const core::Block& block) {
   for (const auto& [address, account] : effects->accounts) {
     batch.Put(Column::kAccounts, View(address), core::EncodeAccount(account));
   }
+  // The provenance trie: every id of the block, committing to (height, index).
+  std::vector<core::TrieEntry> entries;
+  entries.reserve(block.txs.size());
+  for (uint32_t i = 0; i < block.txs.size(); ++i) {
+    entries.push_back({core::ComputeTxId(block.txs[i]), core::TxProvenanceValue(h.height, i)});
+  }
+  std::vector<core::TrieNewNode> trie_nodes;
+  auto new_root = core::Trie(&trie_nodes_).Insert(tip.provenance_root, std::move(entries),
+                                                  &trie_nodes);
+  if (!new_root.ok()) {
+    if (absl::IsInvalidArgument(new_root.status())) return new_root.status();
+    return absl::DataLossError(absl::StrCat("provenance trie update for block ", h.height,
+                                            " failed: ", new_root.status().message()));
+  }
+  StoreTrieNodes::AddToBatch(trie_nodes, &batch);
   core::ChainTip next;
   next.header = h;
   next.hash = hash;
-  next.provenance_root = core::NextProvenanceRoot(tip.provenance_root, h.tx_root);
+  next.provenance_root = *new_root;
   next.supply = tip.supply + effects->minted;
   next.tx_total = tip.tx_total + block.txs.size();
   batch.Put(Column::kMeta, kMetaSupply, core::EncodeU64Key(next.supply));
@@ -367,6 +441,7 @@ absl::Status Chain::AppendBlock(const core::Block& block) {
     }
     tip_ = next;
   }
+  trie_nodes_.Remember(trie_nodes);
   util::Logger("chain")->info(
       "New block received from metronome, height {}, hash {}, {} transactions, producer {}",
       h.height, util::Base58Encode(hash), block.txs.size(), util::Base58Encode(h.producer));

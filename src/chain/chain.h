@@ -1,6 +1,10 @@
-// The chain role: every block, the balance cache, the indexes, and the provenance
-// accumulator, in one Store. Blocks are appended only after full validation, in one
-// atomic synced write each. Thread-safe: appends are serialized; reads run concurrently.
+// The chain role: every block, the balance cache, the indexes, and the provenance trie
+// (core/trie.h: every confirmed tx id -> TxProvenanceValue(height, index)), in one Store.
+// Blocks are appended only after full validation, in one atomic synced write each that
+// also holds the block's new trie nodes. Block h carries the trie root after block h - 1,
+// so the headers themselves are the height -> root map; the root after the tip is kept
+// in the metadata. Trie nodes are never deleted, so every past root stays provable.
+// Thread-safe: appends are serialized; reads run concurrently.
 #ifndef DSC_CHAIN_CHAIN_H_
 #define DSC_CHAIN_CHAIN_H_
 
@@ -12,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "core/api.h"
 #include "core/params.h"
+#include "chain/trie_store.h"
 #include "storage/store.h"
 
 namespace dsc::chain {
@@ -22,6 +27,7 @@ struct ChainOptions {
   // is kept in the store and must not change). Required.
   std::function<absl::StatusOr<core::PublicKey>()> metronome_key_source;
   int verify_threads = 2;  // signature checks of a block's transactions
+  size_t trie_cache_nodes = 1 << 20;  // provenance trie nodes kept in memory (65 B each)
 };
 
 class Chain : public core::ChainApi {
@@ -41,6 +47,8 @@ class Chain : public core::ChainApi {
       absl::Span<const core::TxId> ids) override;
   absl::StatusOr<std::vector<core::TxRecord>> GetAddressTransactions(const core::Address& address,
                                                                      uint32_t limit) override;
+  absl::StatusOr<core::ProvenanceProof> GetProof(const core::TxId& id,
+                                                 std::optional<uint64_t> anchor_height) override;
   absl::Status AppendBlock(const core::Block& block) override;
 
   // Wakes every GetBlock waiter; later waits return at once. Call before shutdown.
@@ -54,6 +62,7 @@ class Chain : public core::ChainApi {
 
   storage::Store* const store_;
   const ChainOptions options_;
+  StoreTrieNodes trie_nodes_;
 
   absl::Mutex append_mu_;  // serializes AppendBlock
   std::optional<core::PublicKey> metronome_key_ ABSL_GUARDED_BY(append_mu_);

@@ -14,6 +14,7 @@
 #include "cli/wallet_file.h"
 #include "core/block.h"
 #include "core/encoding.h"
+#include "core/trie.h"
 #include "crypto/crypto.h"
 #include "util/amount.h"
 #include "util/time.h"
@@ -319,6 +320,71 @@ absl::Status CmdWalletTransactions(Session& session, const Operands& operands) {
   return absl::OkStatus();
 }
 
+// Checks a proof of provenance as a light client: the anchor header must be signed by
+// its producer (so it is the header the network hashed), the proof must recompute the
+// header's provenance_root, and what the chain claims (included, block, index) must be
+// what the proof shows. Prints the verdict, or returns why the proof fails.
+absl::Status CmdWalletVerify(Session& session, const Operands& operands) {
+  absl::StatusOr<core::TxId> id = crypto::Decode32(operands[0], "transaction id");
+  if (!id.ok()) return id.status();
+  absl::StatusOr<std::optional<uint64_t>> height =
+      IntFlag(session.args(), "height", 1, std::numeric_limits<int64_t>::max());
+  if (!height.ok()) return height.status();
+  absl::StatusOr<core::ChainApi*> chain = session.Chain();
+  if (!chain.ok()) return chain.status();
+  absl::StatusOr<core::ProvenanceProof> got = (*chain)->GetProof(*id, *height);
+  if (!got.ok()) return got.status();
+  const std::string id_text = B58(*id);
+  const core::BlockHeader& anchor = got->anchor;
+  const core::Hash32 anchor_hash = core::ComputeBlockHash(anchor);
+  if (height->has_value() && anchor.height != **height) {
+    return absl::DataLossError(absl::StrCat("verification failed: asked for a proof anchored in block ",
+                                            **height, " but got one anchored in block ",
+                                            anchor.height));
+  }
+  const std::string_view hash_view(reinterpret_cast<const char*>(anchor_hash.data()),
+                                   anchor_hash.size());
+  if (anchor.height > 0 && !crypto::Verify(anchor.producer, hash_view, anchor.producer_signature)) {
+    return absl::DataLossError(absl::StrCat(
+        "verification failed: the anchor header of block ", anchor.height, " (hash ",
+        B58(anchor_hash), ") is not signed by its producer ", B58(anchor.producer),
+        "; the header was altered"));
+  }
+  absl::StatusOr<core::TrieProofVerdict> verdict =
+      core::VerifyTrieProof(anchor.provenance_root, *id, got->proof);
+  if (!verdict.ok()) {
+    return absl::DataLossError(absl::StrCat("verification failed for transaction ", id_text,
+                                            " against block ", anchor.height, ": ",
+                                            verdict.status().message()));
+  }
+  if (verdict->included != got->included) {
+    return absl::DataLossError(absl::StrCat(
+        "verification failed: the chain says transaction ", id_text,
+        got->included ? " is" : " is not", " in the chain but its proof shows the opposite"));
+  }
+  if (verdict->included) {
+    if (verdict->value_hash != core::TxProvenanceValue(got->height, got->index) ||
+        got->height >= anchor.height) {
+      return absl::DataLossError(absl::StrCat(
+          "verification failed: the proof does not commit transaction ", id_text,
+          " to block ", got->height, " position ", got->index, " as the chain claims"));
+    }
+  }
+  const std::string tail =
+      absl::StrCat(" (proof of ", got->proof.ShippedHashes(), " hashes verified against root ",
+                   B58(anchor.provenance_root), ")");
+  Printer& p = session.printer();
+  if (verdict->included) {
+    p.Line(absl::StrCat("Transaction ", id_text, " is in block ", got->height, tail));
+  } else {
+    // Header H commits to the trie after block H - 1.
+    p.Line(absl::StrCat("Transaction ", id_text, " is not in the chain as of block ",
+                        anchor.height == 0 ? 0 : anchor.height - 1, tail));
+  }
+  p.Line(absl::StrCat("Anchor: block ", anchor.height, ", hash ", B58(anchor_hash)));
+  return absl::OkStatus();
+}
+
 // ------------------------------------------------------------------ chain
 
 void PrintHeader(Printer& p, const core::BlockHeader& h, const core::Hash32& hash) {
@@ -435,6 +501,9 @@ const std::vector<Command>& Commands() {
       {"wallet", "transactions", "[ADDRESS] [--limit=N]",
        "confirmed transactions of the wallet (or of ADDRESS), newest first", 0, 1, {"limit"},
        CmdWalletTransactions},
+      {"wallet", "verify", "<id> [--height=N]",
+       "check a proof of provenance of a transaction against a block header (default: the tip)",
+       1, 1, {"height"}, CmdWalletVerify},
       {"wallet", "help", "", "this help for wallet commands", 0, 0, {}, nullptr},
       {"chain", "tip", "", "the last block and chain totals", 0, 0, {}, CmdChainTip},
       {"chain", "block", "<height|hash> [--txs]", "a block's header (and transactions)", 1, 1,

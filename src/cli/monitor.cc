@@ -71,18 +71,27 @@ int ShowScreen(Session& session, bool watching, std::optional<Sample>* previous)
   if (status.ok()) {
     ++shown;
     double total_rate = 0;
-    for (const core::ValidatorInfo& v : status->validators) total_rate += v.stats.hashes_per_second;
+    uint64_t total_records = 0;
+    for (const core::ValidatorInfo& v : status->validators) {
+      total_rate += v.stats.hashes_per_second;
+      total_records += v.stats.records_stored;
+    }
     p.Line(absl::StrCat("Round: height ", status->round.height, ", difficulty ",
                         status->round.difficulty, ", block time ",
                         absl::FormatDuration(absl::Milliseconds(status->block_time_ms)),
                         status->round.open ? ", open" : ", closed"));
     p.Line(absl::StrCat("Validators: ", status->validators.size(), ", total hash rate ",
-                        FormatHashRate(total_rate)));
+                        FormatHashRate(total_rate),
+                        total_records > 0 ? absl::StrCat(", records stored ", total_records)
+                                          : std::string()));
     for (size_t i = 0; i < status->validators.size(); ++i) {
       const core::ValidatorInfo& v = status->validators[i];
       p.Line(absl::StrCat("  Validator #", i + 1, ": key=", B58(v.key),
                           ", kind=", v.kind.empty() ? v.stats.kind : v.kind,
                           ", hash rate=", FormatHashRate(v.stats.hashes_per_second),
+                          v.stats.records_stored > 0
+                              ? absl::StrCat(", records=", v.stats.records_stored)
+                              : std::string(),
                           ", blocks won=", v.blocks_won,
                           ", last seen=", util::FormatMillis(v.last_seen_ms)));
     }

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "core/proof.h"
+#include "core/trie.h"
 #include "core/types.h"
 
 namespace dsc::core {
@@ -30,6 +31,17 @@ struct TxRecord {
   Transaction tx;
   uint64_t height = 0;
   uint32_t index = 0;
+};
+
+// A proof of provenance: `proof` is checked against anchor.provenance_root, the root of
+// the cumulative trie after block anchor.height - 1 (block h carries the root after
+// block h - 1), so a light client needs only the anchor header.
+struct ProvenanceProof {
+  BlockHeader anchor;
+  TrieProof proof;
+  bool included = false;  // the id is in the trie of the anchor
+  uint64_t height = 0;    // when included: the confirming block ...
+  uint32_t index = 0;     // ... and the position in it (the leaf's value commits to both)
 };
 
 struct AccountInfo {
@@ -53,6 +65,12 @@ class ChainApi {
   // For each id, the height of the block that confirmed it, or nullopt.
   virtual absl::StatusOr<std::vector<std::optional<uint64_t>>> FindTransactions(
       absl::Span<const TxId> ids) = 0;
+  // The proof that `id` is (or is not) in the provenance trie committed by the header at
+  // `anchor_height` (default: the tip). kNotFound if that height is above the tip;
+  // kUnavailable, without an anchor, if `id` was confirmed in the tip block itself (its
+  // root is carried by the next block).
+  virtual absl::StatusOr<ProvenanceProof> GetProof(const TxId& id,
+                                                   std::optional<uint64_t> anchor_height) = 0;
   // The address's confirmed transactions (sent or received), newest first, at most `limit`.
   virtual absl::StatusOr<std::vector<TxRecord>> GetAddressTransactions(const Address& address,
                                                                        uint32_t limit) = 0;

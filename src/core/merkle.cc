@@ -37,8 +37,4 @@ Hash32 TxRoot(absl::Span<const Transaction> txs) {
   return MerkleRoot(ids);
 }
 
-Hash32 NextProvenanceRoot(const Hash32& previous, const Hash32& tx_root) {
-  return HashTagged(0x02, previous, &tx_root);
-}
-
 }  // namespace dsc::core

@@ -1,4 +1,5 @@
-// Merkle roots over ordered lists of 32-byte ids (the per-block transaction root).
+// Merkle roots over ordered lists of 32-byte ids (the per-block transaction root). The
+// cumulative provenance trie is core/trie.h.
 // Thread-safe: pure functions.
 #ifndef DSC_CORE_MERKLE_H_
 #define DSC_CORE_MERKLE_H_
@@ -16,11 +17,6 @@ Hash32 MerkleRoot(absl::Span<const Hash32> ids);
 
 // The root of a block's transactions, in block order.
 Hash32 TxRoot(absl::Span<const Transaction> txs);
-
-// The provenance accumulator after a block: H(0x02 || previous || tx_root). Block h+1
-// carries the value after block h. (A hash chain over every confirmed transaction; the
-// cumulative trie of the provenance issue replaces it.)
-Hash32 NextProvenanceRoot(const Hash32& previous, const Hash32& tx_root);
 
 }  // namespace dsc::core
 

@@ -17,6 +17,35 @@ Record ComputeRecord(const Fingerprint& fingerprint, const PublicKey& key, uint6
   return out;
 }
 
+static_assert(sizeof(crypto_generichash_blake2b_state) == 384,
+              "RecordHasher::state_ must hold a crypto_generichash_blake2b_state");
+
+RecordHasher::RecordHasher(const Fingerprint& fingerprint, const PublicKey& key) {
+  auto* state = reinterpret_cast<crypto_generichash_blake2b_state*>(state_);
+  crypto_generichash_blake2b_init(state, nullptr, 0, sizeof(Record));
+  crypto_generichash_blake2b_update(state, fingerprint.data(), fingerprint.size());
+  crypto_generichash_blake2b_update(state, key.data(), key.size());
+}
+
+Record RecordHasher::Compute(uint64_t nonce) const {
+  crypto_generichash_blake2b_state state;
+  std::memcpy(&state, state_, sizeof(state));
+  uint8_t tail[8];
+  for (int i = 0; i < 8; ++i) tail[i] = static_cast<uint8_t>(nonce >> (56 - 8 * i));
+  crypto_generichash_blake2b_update(&state, tail, sizeof(tail));
+  Record out;
+  crypto_generichash_blake2b_final(&state, out.data(), out.size());
+  return out;
+}
+
+uint64_t RecordHasher::Prefix(uint64_t nonce) const { return ReadPrefix64(Compute(nonce).data()); }
+
+uint64_t ReadPrefix64(const uint8_t* bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | bytes[i];
+  return v;
+}
+
 bool MatchesChallenge(const Record& record, const Hash32& challenge, uint32_t bits) {
   if (bits > record.size() * 8) return false;
   const uint32_t full = bits / 8;
@@ -33,7 +62,10 @@ bool CheckHeaderProof(const BlockHeader& header) {
 }
 
 PowEngine::PowEngine(const Fingerprint& fingerprint, const PublicKey& key, int threads)
-    : fingerprint_(fingerprint), key_(key), threads_(threads < 1 ? 1 : threads) {}
+    : fingerprint_(fingerprint),
+      key_(key),
+      hasher_(fingerprint, key),
+      threads_(threads < 1 ? 1 : threads) {}
 
 std::optional<uint64_t> PowEngine::Solve(const Hash32& challenge, uint32_t difficulty,
                                          const std::atomic<bool>& cancel) {
@@ -51,7 +83,7 @@ std::optional<uint64_t> PowEngine::Solve(const Hash32& challenge, uint32_t diffi
         break;
       }
       ++local;
-      if (MatchesChallenge(ComputeRecord(fingerprint_, key_, nonce), challenge, difficulty)) {
+      if (MatchesChallenge(hasher_.Compute(nonce), challenge, difficulty)) {
         bool expected = false;
         if (found.compare_exchange_strong(expected, true)) winner = nonce;
         break;

@@ -7,10 +7,13 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/proof_pom.h"
 #include "crypto/key_file.h"
 #include "rpc/clients.h"
 #include "util/base58.h"
 #include "util/log.h"
+#include "validator/pos_vault.h"
 
 namespace dsc::node {
 namespace {
@@ -23,6 +26,82 @@ absl::StatusOr<crypto::KeyFile> LoadKey(const std::string& path, bool with_finge
                         absl::StrCat(role, " key: ", key.status().message()));
   }
   return key;
+}
+
+std::string Size(uint64_t bytes) {
+  if (bytes >= (uint64_t{1} << 30)) return absl::StrFormat("%.2f GiB", bytes / 1073741824.0);
+  return absl::StrFormat("%.2f MiB", bytes / 1048576.0);
+}
+
+// Logs a table build's progress: percent and MB/s while it runs, the time at the end.
+core::ProgressFn LogProgress(std::string what) {
+  return [what](const core::BuildProgress& p) {
+    auto log = util::Logger("validator");
+    const double mb = static_cast<double>(p.done_bytes) / 1e6;
+    const double rate = p.seconds > 0 ? mb / p.seconds : 0;
+    if (p.finished) {
+      log->info("{}: {} done, {} in {:.1f} s ({:.0f} MB/s)", what, p.phase, Size(p.total_bytes),
+                p.seconds, rate);
+    } else {
+      log->info("{}: {} {:.0f}% ({:.0f} MB, {:.0f} MB/s)", what, p.phase,
+                p.total_bytes == 0 ? 100.0 : 100.0 * p.done_bytes / p.total_bytes, mb, rate);
+    }
+  };
+}
+
+// The validator's proof engine. PoM and PoS build their table here (seconds to minutes).
+absl::StatusOr<std::unique_ptr<core::ProofEngine>> MakeEngine(const NodeOptions& o,
+                                                              const core::Fingerprint& fp,
+                                                              const core::PublicKey& key) {
+  auto log = util::Logger("validator");
+  const ValidatorSettings& v = o.validator;
+  if (v.proof == "pom") {
+    core::PomOptions po;
+    po.memory_bytes = v.memory;
+    po.threads = v.threads_hash;
+    po.progress = LogProgress("PoM table");
+    po.cancel = o.interrupt;
+    log->info("PoM: filling {} of RAM with records ({} threads)", Size(v.memory), v.threads_hash);
+    auto engine = core::PomEngine::Create(fp, key, po);
+    if (!engine.ok()) return engine.status();
+    const core::TableBuildTimes& t = (*engine)->times();
+    const double seconds = t.generate_seconds + t.sort_seconds;
+    const uint64_t bytes = (*engine)->layout().bytes();
+    log->info("PoM table ready: gen/org {} hashes ({:.1f} sec ~ {:.0f} MB/s): {} records in {} "
+              "buckets, generate {:.1f} s, sort {:.1f} s",
+              Size(bytes), seconds, seconds > 0 ? bytes / 1e6 / seconds : 0,
+              (*engine)->layout().records(), (*engine)->layout().buckets(), t.generate_seconds,
+              t.sort_seconds);
+    return std::unique_ptr<core::ProofEngine>(std::move(*engine));
+  }
+  if (v.proof == "pos") {
+    auto geometry = VaultGeometry(v);
+    if (!geometry.ok()) return geometry.status();
+    validator::PosOptions po;
+    po.path = o.VaultPath();
+    po.geometry = *geometry;
+    po.threads_hash = v.threads_hash;
+    po.threads_io = v.threads_io;
+    po.rebuild = v.rebuild_vault;
+    po.progress = LogProgress("PoS vault");
+    po.cancel = o.interrupt;
+    log->info("PoS: vault {}: {} records, {} buckets x {} cups x {} records ({} of the {} disk "
+              "budget)",
+              po.path, geometry->records(), geometry->buckets, geometry->cups_per_bucket,
+              geometry->cup_size, Size(geometry->file_bytes()), Size(v.disk));
+    auto engine = validator::PosEngine::Open(fp, key, po);
+    if (!engine.ok()) return engine.status();
+    const validator::VaultHeader& h = (*engine)->header();
+    const double seconds = (h.generate_ms + h.sort_ms) / 1000.0;
+    log->info("PoS vault {}: gen/org {} hashes ({:.1f} sec ~ {:.0f} MB/s): {} records, "
+              "generate {:.1f} s, sort {:.1f} s",
+              (*engine)->reused() ? "reused" : "ready", Size(geometry->data_bytes()), seconds,
+              seconds > 0 ? geometry->data_bytes() / 1e6 / seconds : 0, h.records,
+              h.generate_ms / 1000.0, h.sort_ms / 1000.0);
+    return std::unique_ptr<core::ProofEngine>(std::move(*engine));
+  }
+  return std::unique_ptr<core::ProofEngine>(
+      std::make_unique<core::PowEngine>(fp, key, v.threads_hash));
 }
 
 }  // namespace
@@ -57,6 +136,22 @@ absl::Status Node::StartAll() {
         absl::StrCat("--data-dir: cannot create ", o.data_dir, ": ", ec.message()));
   }
   rpc::ClientOptions client;
+
+  // The validator's key and proof engine first: building a PoM table or a PoS vault takes
+  // a while, and a vault that cannot be used should stop start-up before any role runs.
+  std::optional<crypto::KeyFile> validator_key;
+  std::unique_ptr<core::ProofEngine> engine;
+  if (o.Has(Role::kValidator)) {
+    const std::string path = o.validator.key_file.empty()
+                                 ? (std::filesystem::path(o.data_dir) / "validator-key.yaml").string()
+                                 : o.validator.key_file;
+    auto key = LoadKey(path, true, "validator");
+    if (!key.ok()) return key.status();
+    validator_key = *key;
+    auto made = MakeEngine(o, *key->fingerprint, key->key.public_key);
+    if (!made.ok()) return made.status();
+    engine = std::move(*made);
+  }
 
   // Store: one RocksDB per node, for the roles that keep state.
   if (o.Has(Role::kChain) || o.Has(Role::kPool)) {
@@ -152,19 +247,12 @@ absl::Status Node::StartAll() {
 
   // Validator.
   if (o.Has(Role::kValidator)) {
-    const std::string path = o.validator.key_file.empty()
-                                 ? (std::filesystem::path(o.data_dir) / "validator-key.yaml").string()
-                                 : o.validator.key_file;
-    auto key = LoadKey(path, true, "validator");
-    if (!key.ok()) return key.status();
     validator::ValidatorOptions vo;
-    vo.key = key->key;
-    vo.fingerprint = *key->fingerprint;
+    vo.key = validator_key->key;
+    vo.fingerprint = *validator_key->fingerprint;
     vo.kind = o.validator.proof;
     vo.max_block_txs = o.params.max_block_txs;
     vo.block_reward = o.params.block_reward;
-    auto engine = std::make_unique<core::PowEngine>(vo.fingerprint, vo.key.public_key,
-                                                    o.validator.threads_hash);
     ctx_.validator = std::make_unique<validator::Validator>(ctx_.metronome_api, ctx_.pool_api,
                                                             std::move(engine), vo);
     ctx_.validator->Start();

@@ -1,7 +1,8 @@
 // The node: NodeContext holds the enabled roles (local objects or remote clients) and
 // one gRPC server hosting the services of the local roles, with health checking and
 // reflection. Roles start in dependency order (store, chain, pool, metronome, validator,
-// server) and always stop in reverse, also after a failed start.
+// server) and always stop in reverse, also after a failed start. A validator's proof
+// engine (its PoM table or PoS vault) is built before any role starts.
 #ifndef DSC_NODE_NODE_H_
 #define DSC_NODE_NODE_H_
 

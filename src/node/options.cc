@@ -1,13 +1,17 @@
 #include "util/strings.h"
 #include "node/options.h"
 
+#include <sys/statvfs.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/proof_table.h"
 #include "crypto/crypto.h"
 #include "util/amount.h"
 #include "util/time.h"
@@ -53,6 +57,85 @@ std::string RoleName(Role role) {
   return "?";
 }
 
+namespace {
+
+std::string Bytes(uint64_t bytes) {
+  if (bytes >= (uint64_t{1} << 30)) return absl::StrFormat("%.2f GiB", bytes / 1073741824.0);
+  if (bytes >= (uint64_t{1} << 20)) return absl::StrFormat("%.2f MiB", bytes / 1048576.0);
+  if (bytes >= (uint64_t{1} << 10)) return absl::StrFormat("%.2f KiB", bytes / 1024.0);
+  return absl::StrCat(bytes, " bytes");
+}
+
+uint64_t PhysicalRam() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+absl::Status ValidatePomBudget(const ValidatorSettings& v) {
+  if (v.memory < core::kEntryBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "validator.proof_pom.memory (--memory) must hold at least one 16-byte record, e.g. "
+        "512M or 1G (got ", v.memory, ")"));
+  }
+  const uint64_t ram = PhysicalRam();
+  if (ram > 0 && v.memory > ram) {
+    return absl::InvalidArgumentError(absl::StrCat("validator.proof_pom.memory (--memory) ",
+                                                   Bytes(v.memory), " is more than this machine's RAM (",
+                                                   Bytes(ram), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePosBudget(const ValidatorSettings& v, const std::string& vault) {
+  auto geometry = VaultGeometry(v);
+  if (!geometry.ok()) return geometry.status();
+  const uint64_t ram = PhysicalRam();
+  const uint64_t need_ram = validator::PosBuildRamBytes(*geometry, v.threads_hash, v.threads_io);
+  if (ram > 0 && need_ram > ram) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "validator.proof_pos: building the vault takes ", Bytes(need_ram),
+        " of RAM (a cup of cup_size x 16 bytes per bucket, and a bucket per sorting thread), "
+        "more than this machine's RAM (", Bytes(ram), "); use fewer buckets or a smaller "
+        "cup_size"));
+  }
+  // Free disk where the vault goes (its folder may not exist yet); an existing vault's
+  // space is reused or freed before a rebuild.
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::absolute(vault, ec).parent_path();
+  while (!dir.empty() && !std::filesystem::exists(dir, ec) && dir != dir.root_path()) {
+    dir = dir.parent_path();
+  }
+  struct statvfs fs;
+  if (!dir.empty() && ::statvfs(dir.c_str(), &fs) == 0) {
+    uint64_t available = static_cast<uint64_t>(fs.f_bavail) * static_cast<uint64_t>(fs.f_frsize);
+    const uint64_t existing = std::filesystem::file_size(vault, ec);
+    if (!ec) available += existing;
+    if (geometry->file_bytes() > available) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "validator.proof_pos.disk (--disk): the vault needs ", Bytes(geometry->file_bytes()),
+          " but only ", Bytes(available), " are free in ", dir.string()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<validator::PosGeometry> VaultGeometry(const ValidatorSettings& v) {
+  auto geometry = validator::DerivePosGeometry(v.disk, v.buckets, v.cup_size, v.cups_per_bucket);
+  if (!geometry.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("validator.proof_pos: ", geometry.status().message()));
+  }
+  return geometry;
+}
+
+std::string NodeOptions::VaultPath() const {
+  if (!validator.vault.empty()) return validator.vault;
+  return (std::filesystem::path(data_dir) / "vault.dsc").string();
+}
+
 absl::Status NodeOptions::Validate() const {
   if (roles.empty()) return absl::InvalidArgumentError("--role is required");
   if (listen.empty()) return absl::InvalidArgumentError("--listen must be HOST:PORT");
@@ -76,12 +159,21 @@ absl::Status NodeOptions::Validate() const {
   if (block_time < absl::Milliseconds(100) || block_time > absl::Hours(1)) {
     return absl::InvalidArgumentError("--block-time must be between 100ms and 1h");
   }
-  if (validator.proof != "pow") {
+  if (validator.proof != "pow" && validator.proof != "pom" && validator.proof != "pos") {
     return absl::InvalidArgumentError(absl::StrCat(
-        "validator proof '", validator.proof, "' is not available (expected pow)"));
+        "validator proof '", validator.proof, "' is not available (expected pow, pom or pos)"));
   }
   if (validator.threads_hash < 1 || validator.threads_hash > 256) {
     return absl::InvalidArgumentError("validator threads_hash must be between 1 and 256");
+  }
+  if (validator.threads_io < 1 || validator.threads_io > 256) {
+    return absl::InvalidArgumentError("validator threads_io must be between 1 and 256");
+  }
+  if (Has(Role::kValidator) && validator.proof == "pom") {
+    if (auto s = ValidatePomBudget(validator); !s.ok()) return s;
+  }
+  if (Has(Role::kValidator) && validator.proof == "pos") {
+    if (auto s = ValidatePosBudget(validator, VaultPath()); !s.ok()) return s;
   }
   if (pool.max_pending < 1) return absl::InvalidArgumentError("pool max_pending must be positive");
   if (pool.verify_threads < 1 || pool.verify_threads > 256) {
@@ -144,6 +236,14 @@ class Section {
     auto d = util::ParsePositiveDuration(text);
     if (!d.ok()) return Error(Join(key), d.status().message());
     *out = *d;
+    return absl::OkStatus();
+  }
+  absl::Status GetSize(const char* key, uint64_t* out) const {
+    std::string text;
+    if (auto s = Get(key, &text); !s.ok() || !Has(key)) return s;
+    auto size = util::ParseByteSize(text);
+    if (!size.ok()) return Error(Join(key), size.status().message());
+    *out = *size;
     return absl::OkStatus();
   }
   absl::Status GetAmount(const char* key, uint64_t* out) const {
@@ -237,15 +337,33 @@ absl::Status ApplyConfig(const YAML::Node& root, const std::string& file, NodeOp
                                            "proof_pos"}));
   DSC_RETURN_IF_ERROR(validator.Get("key_file", &o->validator.key_file));
   int enabled = 0;
-  for (const char* kind : {"proof_pow", "proof_pom", "proof_pos"}) {
-    Section proof = validator.Child(kind);
+  for (const std::string kind : {"proof_pow", "proof_pom", "proof_pos"}) {
+    Section proof = validator.Child(kind.c_str());
     DSC_RETURN_IF_ERROR(proof.CheckKeys({"enable", "threads_hash", "memory", "disk", "buckets",
                                          "cup_size", "cups_per_bucket", "threads_io", "vault"}));
+    // A setting in the section of a proof it does not apply to is refused, not ignored.
+    for (const char* key : {"memory", "disk", "buckets", "cup_size", "cups_per_bucket",
+                            "threads_io", "vault"}) {
+      const std::string owner = std::string(key) == "memory" ? "proof_pom" : "proof_pos";
+      if (proof.Has(key) && kind != owner) {
+        return proof.Error(proof.Join(key), absl::StrCat("is not a setting of ", kind,
+                                                         " (it belongs in ", owner, ")"));
+      }
+    }
+    // The settings of each proof are read whether or not it is enabled here, so that
+    // --proof can pick it.
+    DSC_RETURN_IF_ERROR(proof.GetSize("memory", &o->validator.memory));
+    DSC_RETURN_IF_ERROR(proof.GetSize("disk", &o->validator.disk));
+    DSC_RETURN_IF_ERROR(proof.Get("buckets", &o->validator.buckets));
+    DSC_RETURN_IF_ERROR(proof.Get("cup_size", &o->validator.cup_size));
+    DSC_RETURN_IF_ERROR(proof.Get("cups_per_bucket", &o->validator.cups_per_bucket));
+    DSC_RETURN_IF_ERROR(proof.Get("threads_io", &o->validator.threads_io));
+    DSC_RETURN_IF_ERROR(proof.Get("vault", &o->validator.vault));
     bool enable = false;
     DSC_RETURN_IF_ERROR(proof.Get("enable", &enable));
     if (!enable) continue;
     ++enabled;
-    o->validator.proof = std::string(kind).substr(6);
+    o->validator.proof = kind.substr(6);
     DSC_RETURN_IF_ERROR(proof.Get("threads_hash", &o->validator.threads_hash));
   }
   if (enabled > 1) {

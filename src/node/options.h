@@ -3,6 +3,7 @@
 #ifndef DSC_NODE_OPTIONS_H_
 #define DSC_NODE_OPTIONS_H_
 
+#include <atomic>
 #include <set>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/time/time.h"
 #include "core/params.h"
 #include "pool/pool.h"
+#include "validator/pos_vault.h"
 
 namespace dsc::node {
 
@@ -23,8 +25,19 @@ std::string RoleName(Role role);
 
 struct ValidatorSettings {
   std::string key_file;          // default: <data_dir>/validator-key.yaml
-  std::string proof = "pow";     // pow (pom, pos: see the validators issue)
-  int threads_hash = 1;
+  std::string proof = "pow";     // pow, pom or pos
+  int threads_hash = 1;          // hashing threads (all proofs)
+  // pom: RAM filled with records, 16 bytes each (1G = 67,108,864 records).
+  uint64_t memory = uint64_t{1} << 30;
+  // pos: the vault file (default <data_dir>/vault.dsc; a relative path is taken from the
+  // working directory), its size budget, and its geometry (0 = derived from disk).
+  std::string vault;
+  uint64_t disk = uint64_t{1} << 30;
+  uint64_t buckets = 0;
+  uint64_t cup_size = 0;
+  uint64_t cups_per_bucket = 0;
+  int threads_io = 1;            // vault writer threads
+  bool rebuild_vault = false;    // replace a vault that cannot be used instead of refusing
 };
 
 struct NodeOptions {
@@ -42,11 +55,22 @@ struct NodeOptions {
   pool::PoolOptions pool;
   ValidatorSettings validator;
   int chain_verify_threads = 2;
+  // Set by main: becomes true on SIGINT/SIGTERM, so that long start-up work (building a
+  // PoM table or a PoS vault) stops early. Not owned; may be null.
+  const std::atomic<bool>* interrupt = nullptr;
 
   bool Has(Role role) const { return roles.count(role) != 0; }
-  // Returns kInvalidArgument naming the missing or bad setting.
+  // The PoS vault file: validator.vault, or <data_dir>/vault.dsc.
+  std::string VaultPath() const;
+  // Returns kInvalidArgument naming the missing or bad setting. For a PoM or PoS
+  // validator, also refuses a memory or disk budget this machine cannot meet: zero, more
+  // than its RAM, more than the free disk at the vault, or an inconsistent vault geometry.
   absl::Status Validate() const;
 };
+
+// The vault geometry of the settings (derived from disk where left 0). Returns
+// kInvalidArgument naming the validator.proof_pos key at fault.
+absl::StatusOr<validator::PosGeometry> VaultGeometry(const ValidatorSettings& settings);
 
 // Reads dsc-config.yaml into `options` (only the keys present change it). Returns
 // kInvalidArgument naming the file and the key for unknown keys or bad values, kNotFound

@@ -228,6 +228,22 @@ class RemoteChain : public core::ChainApi {
     return out;
   }
 
+  absl::StatusOr<core::ProvenanceProof> GetProof(const core::TxId& id,
+                                                 std::optional<uint64_t> anchor_height) override {
+    dsc::v1::GetProofRequest req;
+    req.set_id(B58(id));
+    if (anchor_height.has_value()) {
+      if (*anchor_height == 0) {
+        return absl::InvalidArgumentError("proofs cannot be anchored in the genesis block");
+      }
+      req.set_height(*anchor_height);
+    }
+    dsc::v1::GetProofResponse resp;
+    Call call(options_);
+    if (auto s = call.Finish(stub_->GetProof(&call.ctx, req, &resp)); !s.ok()) return s;
+    return FromProto(resp);
+  }
+
   absl::Status AppendBlock(const core::Block& block) override {
     dsc::v1::AppendBlockRequest req;
     req.set_raw(core::EncodeBlock(block));

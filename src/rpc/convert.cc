@@ -1,6 +1,8 @@
 #include "util/strings.h"
 #include "rpc/convert.h"
 
+#include "core/trie.h"
+
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -190,6 +192,36 @@ absl::StatusOr<core::TxRecord> FromProto(const dsc::v1::TransactionRecord& in) {
   r.height = in.height();
   r.index = in.index();
   return r;
+}
+
+void ToProto(const core::ProvenanceProof& proof, dsc::v1::GetProofResponse* out) {
+  ToProto(proof.anchor, out->mutable_anchor());
+  out->set_anchor_raw(core::EncodeHeader(proof.anchor));
+  out->set_proof(core::EncodeTrieProof(proof.proof));
+  out->set_included(proof.included);
+  out->set_block_height(proof.height);
+  out->set_index(proof.index);
+  out->set_hashes(static_cast<uint32_t>(proof.proof.ShippedHashes()));
+}
+
+absl::StatusOr<core::ProvenanceProof> FromProto(const dsc::v1::GetProofResponse& in) {
+  core::ProvenanceProof p;
+  auto header = core::DecodeHeader(in.anchor_raw());
+  if (!header.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the anchor header is malformed: ", header.status().message()));
+  }
+  p.anchor = *header;
+  auto proof = core::DecodeTrieProof(in.proof());
+  if (!proof.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the proof is malformed: ", proof.status().message()));
+  }
+  p.proof = std::move(*proof);
+  p.included = in.included();
+  p.height = in.block_height();
+  p.index = in.index();
+  return p;
 }
 
 dsc::v1::TxStatus ToProto(core::TxStatus status) {

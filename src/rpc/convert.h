@@ -40,6 +40,9 @@ absl::StatusOr<core::ChainTip> FromProto(const dsc::v1::ChainTip& tip);
 absl::StatusOr<core::BlockHeader> FromProto(const dsc::v1::BlockHeader& header);
 void ToProto(const core::TxRecord& record, dsc::v1::TransactionRecord* out);
 absl::StatusOr<core::TxRecord> FromProto(const dsc::v1::TransactionRecord& record);
+void ToProto(const core::ProvenanceProof& proof, dsc::v1::GetProofResponse* out);
+// Decodes the canonical header and proof bytes (the structured header is not used).
+absl::StatusOr<core::ProvenanceProof> FromProto(const dsc::v1::GetProofResponse& resp);
 dsc::v1::TxStatus ToProto(core::TxStatus status);
 core::TxStatus FromProto(dsc::v1::TxStatus status);
 

@@ -229,6 +229,18 @@ class ChainService final : public dsc::v1::Chain::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status GetProof(grpc::ServerContext*, const dsc::v1::GetProofRequest* req,
+                        dsc::v1::GetProofResponse* resp) override {
+    auto id = ParseFixed<32>(req->id(), "transaction id");
+    if (!id.ok()) return ToGrpc(id.status());
+    std::optional<uint64_t> anchor;
+    if (req->height() != 0) anchor = req->height();
+    auto proof = chain_->GetProof(*id, anchor);
+    if (!proof.ok()) return ToGrpc(proof.status());
+    ToProto(*proof, resp);
+    return grpc::Status::OK;
+  }
+
   grpc::Status AppendBlock(grpc::ServerContext*, const dsc::v1::AppendBlockRequest* req,
                            dsc::v1::AppendBlockResponse* resp) override {
     auto block = core::DecodeBlock(req->raw());

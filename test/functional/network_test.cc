@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -361,6 +362,94 @@ TEST_CASE("a node killed under load loses no acknowledged transaction", "[functi
   WaitConfirmed(*c.pool, ids);
   CheckConservation(c, wallets, net.ProducerKeys());
   net.Stop();
+}
+
+// One validator of each kind (separate processes, small tables) against one
+// pool+chain+metronome process: each kind wins blocks, the metronome sees the PoM and PoS
+// tables' sizes, and every process stops cleanly.
+TEST_CASE("one pow, one pom and one pos validator each win blocks", "[functional]") {
+  REQUIRE(crypto::Init().ok());
+  TempDir dir;
+  const std::string core_address = absl::StrCat("127.0.0.1:", FreePort());
+  // Tables of about 2^16 records and a difficulty kept at 16-17 bits: the tables hold a
+  // match in roughly half the rounds (PoM answers first when both do, PoS when only it
+  // does) and PoW, which needs ~2^17 hashes (tens of ms), takes the rest.
+  const std::string config = dir.path() + "/dsc-config.yaml";
+  {
+    std::ofstream out(config);
+    out << "blockchain:\n  max_difficulty: 17\n";
+  }
+  std::vector<std::unique_ptr<Process>> processes;
+  auto start = [&](const std::string& name, std::vector<std::string> args) {
+    args.insert(args.begin(), {testing::BinDir() + "/dscd", "--data-dir=" + dir.path() + "/" + name,
+                               "--listen=127.0.0.1:" + std::to_string(FreePort())});
+    if (name == "core") args[2] = "--listen=" + core_address;
+    processes.push_back(std::make_unique<Process>(name, args, dir.path() + "/" + name + ".log"));
+    processes.back()->Start();
+  };
+  start("core", {"--role=pool,chain,metronome", "--block-time=500ms", "--initial-difficulty=16",
+                 "--config=" + config});
+  const std::vector<std::string> peers = {"--role=validator", "--pool=" + core_address,
+                                          "--metronome=" + core_address};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = peers;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  start("pow", with({"--proof=pow", "--threads-hash=1"}));
+  start("pom", with({"--proof=pom", "--memory=1M"}));
+  start("pos", with({"--proof=pos", "--disk=1M", "--threads-io=2"}));
+
+  std::map<std::string, crypto::PublicKey> keys;
+  auto chain = rpc::NewRemoteChain({core_address, absl::Seconds(10)});
+  auto metronome = rpc::NewRemoteMetronome({core_address, absl::Seconds(10)});
+  std::map<std::string, int> wins;
+  uint64_t scanned = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(40);
+  while (absl::Now() < deadline && (wins["pow"] == 0 || wins["pom"] == 0 || wins["pos"] == 0)) {
+    absl::SleepFor(absl::Milliseconds(500));
+    for (const std::string kind : {"pow", "pom", "pos"}) {
+      const std::string path = dir.path() + "/" + kind + "/validator-key.yaml";
+      if (!keys.count(kind) && std::filesystem::exists(path)) {
+        auto file = crypto::LoadKeyFile(path);
+        if (file.ok()) keys[kind] = file->key.public_key;
+      }
+    }
+    auto tip = chain->GetTip();
+    if (!tip.ok() || keys.size() < 3) continue;
+    for (; scanned < tip->header.height; ++scanned) {
+      auto block = chain->GetBlock(scanned + 1, absl::ZeroDuration());
+      REQUIRE(block.ok());
+      for (const auto& [kind, key] : keys) wins[kind] += block->header.producer == key ? 1 : 0;
+    }
+  }
+  INFO("blocks won: pow " << wins["pow"] << ", pom " << wins["pom"] << ", pos " << wins["pos"]
+                          << " of " << scanned);
+  for (auto it = processes.rbegin(); it != processes.rend(); ++it) {
+    INFO((*it)->name() << " log:\n" << (*it)->Log());
+    if (wins["pow"] == 0 || wins["pom"] == 0 || wins["pos"] == 0) CHECK((*it)->Running());
+  }
+  CHECK(wins["pow"] > 0);
+  CHECK(wins["pom"] > 0);
+  CHECK(wins["pos"] > 0);
+
+  // The metronome knows each kind and the tables' sizes (what dsc monitor sums).
+  auto status = metronome->GetStatus();
+  REQUIRE(status.ok());
+  std::map<std::string, uint64_t> records;
+  for (const auto& v : status->validators) records[v.kind] = v.stats.records_stored;
+  CHECK(records.size() == 3);
+  CHECK(records["pow"] == 0);
+  CHECK(records["pom"] == 65536);
+  CHECK(records["pos"] == 64512);  // 1 MiB less the header: 63 cups of 1024 records
+
+  for (auto it = processes.rbegin(); it != processes.rend(); ++it) {
+    INFO((*it)->name() << " log:\n" << (*it)->Log());
+    CHECK((*it)->Stop() == 0);
+  }
+  const std::string pos_log = processes[3]->Log();
+  CHECK_THAT(pos_log, Catch::Contains("PoS vault ready: gen/org"));
+  CHECK_THAT(processes[2]->Log(), Catch::Contains("PoM table ready: gen/org"));
 }
 
 }  // namespace

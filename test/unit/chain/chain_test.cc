@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/merkle.h"
+#include "core/trie.h"
 #include "storage/faulty_store.h"
 #include "testing/fixtures.h"
 
@@ -50,6 +51,26 @@ core::Hash32 RandomHash() {
   core::Hash32 h;
   crypto::RandomBytes(absl::MakeSpan(h));
   return h;
+}
+
+// Checks `p` the way a light client does: against the anchor header's root only.
+void CheckProof(const core::ProvenanceProof& p, const core::TxId& id, bool included,
+                uint64_t height = 0, uint32_t index = 0) {
+  INFO("id " << util::Base58Encode(id) << " anchor " << p.anchor.height);
+  auto verdict = core::VerifyTrieProof(p.anchor.provenance_root, id, p.proof);
+  INFO(verdict.status().ToString());
+  REQUIRE(verdict.ok());
+  CHECK(verdict->included == included);
+  CHECK(p.included == included);
+  if (included) {
+    CHECK(p.height == height);
+    CHECK(p.index == index);
+    CHECK(verdict->value_hash == core::TxProvenanceValue(height, index));
+  }
+  // The canonical encoding round-trips.
+  auto decoded = core::DecodeTrieProof(core::EncodeTrieProof(p.proof));
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == p.proof);
 }
 
 uint64_t SumBalances(storage::Store& store) {
@@ -163,7 +184,19 @@ TEMPLATE_TEST_CASE("Chain appends validator and metronome blocks and indexes the
   CHECK(tip.hash == core::ComputeBlockHash(b1.header));
   CHECK(tip.supply == 3000 * kCoin + reward);
   CHECK(tip.tx_total == 3);
-  CHECK(tip.provenance_root == core::NextProvenanceRoot(core::Hash32{}, b1.header.tx_root));
+  {
+    // The root after block 1: the cumulative trie of its three ids, by the core trie.
+    core::MemoryTrieNodeStore nodes;
+    std::vector<core::TrieNewNode> created;
+    auto root = core::Trie(&nodes).Insert(
+        core::Hash32{},
+        {{core::ComputeTxId(t1), core::TxProvenanceValue(1, 0)},
+         {core::ComputeTxId(t2), core::TxProvenanceValue(1, 1)},
+         {core::ComputeTxId(t3), core::TxProvenanceValue(1, 2)}},
+        &created);
+    REQUIRE(root.ok());
+    CHECK(tip.provenance_root == *root);
+  }
 
   CHECK(h.Account(a.public_key) == core::Account{1000 * kCoin - 16 * kCoin, 2});
   CHECK(h.Account(b.public_key) == core::Account{1000 * kCoin + 10 * kCoin - 3 * kCoin, 1});
@@ -431,6 +464,95 @@ TEMPLATE_TEST_CASE("Chain refuses bad blocks and changes nothing", "[chain]", Me
   CHECK(h.Account(a.public_key).nonce == 3);
 }
 
+TEMPLATE_TEST_CASE("Chain proves provenance against the tip and older anchors", "[chain]",
+                   MemoryBackend, RocksBackend) {
+  TestType backend;
+  INFO("store: " << TestType::kName);
+  const auto a = TestKey(1), b = TestKey(2);
+  const auto v = TestKey(100);
+  const auto fp = testing::TestFingerprint(100);
+  ChainHarness h(backend.store.get(), TestParams({a, b}, 1000 * kCoin));
+  // Blocks 1..4 with 3, 0, 2, 1 transactions.
+  std::vector<std::vector<core::TxId>> ids(5);
+  uint64_t nonce = 0;
+  for (uint64_t height = 1; height <= 4; ++height) {
+    const int n = std::vector<int>{0, 3, 0, 2, 1}[height];
+    std::vector<Transaction> txs;
+    for (int i = 0; i < n; ++i) {
+      txs.push_back(core::MakeTransaction(a, b.public_key, kCoin, 0, nonce++, util::NowMillis()));
+      ids[height].push_back(core::ComputeTxId(txs.back()));
+    }
+    const Block block = height % 2 ? h.ValidatorBlock(v, fp, txs) : h.MetronomeBlock(txs);
+    DSC_REQUIRE_OK(h.chain().AppendBlock(block));
+  }
+  const core::ChainTip tip = h.Tip();
+  REQUIRE(tip.header.height == 4);
+
+  // Default anchor: the tip, whose root covers blocks 1..3.
+  for (uint64_t height = 1; height <= 3; ++height) {
+    for (uint32_t i = 0; i < ids[height].size(); ++i) {
+      auto p = h.chain().GetProof(ids[height][i], std::nullopt);
+      INFO(p.status().ToString());
+      REQUIRE(p.ok());
+      CHECK(p->anchor == tip.header);
+      CheckProof(*p, ids[height][i], true, height, i);
+    }
+  }
+  // A transaction of the tip block itself: its root is carried by the next block.
+  DSC_CHECK_STATUS(h.chain().GetProof(ids[4][0], std::nullopt), absl::StatusCode::kUnavailable,
+                   "retry after the next block");
+  // ... but an explicit anchor at the tip proves it was not there yet.
+  auto at_tip = h.chain().GetProof(ids[4][0], 4);
+  REQUIRE(at_tip.ok());
+  CheckProof(*at_tip, ids[4][0], false);
+  // Older anchors: header k covers blocks < k.
+  for (uint64_t anchor = 0; anchor <= 4; ++anchor) {
+    for (uint64_t height = 1; height <= 3; ++height) {
+      for (uint32_t i = 0; i < ids[height].size(); ++i) {
+        auto p = h.chain().GetProof(ids[height][i], anchor);
+        REQUIRE(p.ok());
+        CHECK(p->anchor.height == anchor);
+        CheckProof(*p, ids[height][i], height < anchor, height, i);
+      }
+    }
+  }
+  // Never-confirmed ids: verified non-inclusion.
+  for (int i = 0; i < 10; ++i) {
+    const core::TxId id = RandomHash();
+    auto p = h.chain().GetProof(id, std::nullopt);
+    REQUIRE(p.ok());
+    CheckProof(*p, id, false);
+  }
+  DSC_CHECK_STATUS(h.chain().GetProof(ids[1][0], 5), absl::StatusCode::kNotFound,
+                   "no block at height 5");
+
+  // After a reopen (empty node cache) every proof is still served from the store.
+  h.Reopen();
+  auto p = h.chain().GetProof(ids[3][1], std::nullopt);
+  REQUIRE(p.ok());
+  CheckProof(*p, ids[3][1], true, 3, 1);
+  auto old = h.chain().GetProof(ids[1][2], 2);
+  REQUIRE(old.ok());
+  CheckProof(*old, ids[1][2], true, 1, 2);
+}
+
+TEST_CASE("Chain refuses a data dir of the previous schema version", "[chain]") {
+  auto store = storage::NewMemoryStore();
+  {
+    ChainHarness h(store.get(), TestParams({TestKey(1)}, kCoin));
+  }
+  storage::WriteBatch batch;
+  batch.Put(storage::Column::kMeta, "schema", core::EncodeU64Key(1));
+  DSC_REQUIRE_OK(store->Write(batch, true));
+  ChainOptions options;
+  options.params = TestParams({TestKey(1)}, kCoin);
+  options.metronome_key_source = [] {
+    return absl::StatusOr<core::PublicKey>(TestKey(9000).public_key);
+  };
+  DSC_CHECK_STATUS(Chain::Open(store.get(), options), absl::StatusCode::kFailedPrecondition,
+                   "schema version 1 but this dscd needs version 2");
+}
+
 TEST_CASE("Chain supply equals genesis plus rewards and the sum of all balances", "[chain]") {
   const uint64_t seed = testing::TestSeed(20241122);
   INFO("seed " << seed << " (set DSC_TEST_SEED to replay)");
@@ -560,6 +682,13 @@ TEST_CASE("Chain on RocksDB survives a restart; another genesis is refused", "[c
     auto a_txs = (*chain)->GetAddressTransactions(a.public_key, 10);
     REQUIRE(a_txs.ok());
     CHECK(a_txs->size() == 3);
+    // Proofs of provenance after the restart: the trie nodes came back from RocksDB.
+    for (uint64_t i = 0; i + 1 < sent.size(); ++i) {
+      auto p = (*chain)->GetProof(core::ComputeTxId(sent[i]), std::nullopt);
+      INFO(p.status().ToString());
+      REQUIRE(p.ok());
+      CheckProof(*p, core::ComputeTxId(sent[i]), true, i + 1, 0);
+    }
     // And it keeps going.
     core::Round round = testing::RoundAfter(*tip, params.initial_difficulty);
     const crypto::KeyPair m = TestKey(9000);

@@ -19,6 +19,7 @@
 #include "cli/wallet_file.h"
 #include "core/block.h"
 #include "core/encoding.h"
+#include "core/trie.h"
 #include "crypto/crypto.h"
 #include "util/amount.h"
 #include "util/time.h"
@@ -43,6 +44,9 @@ struct ChainState {
   std::vector<core::TxRecord> address_txs;
   uint32_t last_limit = 0;
   int calls = 0;
+  // Answers GetProof (Unimplemented when empty).
+  std::function<absl::StatusOr<core::ProvenanceProof>(const core::TxId&, std::optional<uint64_t>)>
+      get_proof;
 };
 
 class FakeChain : public core::ChainApi {
@@ -87,6 +91,12 @@ class FakeChain : public core::ChainApi {
     if (auto st = Enter(); !st.ok()) return st;
     s_->last_limit = limit;
     return s_->address_txs;
+  }
+  absl::StatusOr<core::ProvenanceProof> GetProof(const core::TxId& id,
+                                                 std::optional<uint64_t> anchor) override {
+    if (auto st = Enter(); !st.ok()) return st;
+    if (!s_->get_proof) return absl::UnimplementedError("GetProof");
+    return s_->get_proof(id, anchor);
   }
   absl::Status AppendBlock(const core::Block&) override {
     return absl::UnimplementedError("AppendBlock");
@@ -603,6 +613,186 @@ TEST_CASE("wallet transaction of an unknown or malformed id is an error", "[cli]
   CHECK_THAT(r.err, Contains("malformed transaction id"));
 }
 
+// ------------------------------------------------------------------ wallet verify
+
+// A real provenance trie (core/trie.h) over a few confirmed ids, and a signed anchor
+// header at height 8 carrying its root, served by the fake chain.
+struct ProvenanceWorld {
+  core::MemoryTrieNodeStore nodes;
+  core::Hash32 root{};
+  std::map<core::TxId, std::pair<uint64_t, uint32_t>> confirmed;
+  crypto::KeyPair producer = crypto::KeyPair::FromSeed(crypto::Seed{7});
+  core::BlockHeader anchor;
+
+  ProvenanceWorld() {
+    std::vector<core::TrieEntry> entries;
+    for (uint32_t i = 0; i < 40; ++i) {
+      const core::TxId id = crypto::Blake2b256(absl::StrCat("confirmed ", i));
+      const uint64_t height = 1 + i % 7;
+      confirmed[id] = {height, i / 7};
+      entries.push_back({id, core::TxProvenanceValue(height, i / 7)});
+    }
+    std::vector<core::TrieNewNode> created;
+    auto r = core::Trie(&nodes).Insert(core::Hash32{}, entries, &created);
+    REQUIRE(r.ok());
+    nodes.PutAll(created);
+    root = *r;
+    anchor.height = 8;
+    anchor.timestamp_ms = kStartMs;
+    anchor.provenance_root = root;
+    anchor.producer = producer.public_key;
+    Sign();
+  }
+  void Sign() { core::SignAsProducer(&anchor, producer); }
+  core::TxId Id(uint32_t i) const { return crypto::Blake2b256(absl::StrCat("confirmed ", i)); }
+
+  // What an honest chain answers.
+  absl::StatusOr<core::ProvenanceProof> Prove(const core::TxId& id) {
+    core::ProvenanceProof p;
+    p.anchor = anchor;
+    auto proof = core::Trie(&nodes).Prove(root, id);
+    if (!proof.ok()) return proof.status();
+    p.proof = *proof;
+    auto it = confirmed.find(id);
+    p.included = it != confirmed.end();
+    if (p.included) std::tie(p.height, p.index) = it->second;
+    return p;
+  }
+};
+
+TEST_CASE("wallet verify checks an inclusion proof against the anchor header", "[cli]") {
+  Env env;
+  ProvenanceWorld world;
+  std::optional<uint64_t> asked;
+  env.chain.get_proof = [&](const core::TxId& id, std::optional<uint64_t> anchor) {
+    asked = anchor;
+    return world.Prove(id);
+  };
+  const core::TxId id = world.Id(9);  // block 3, index 1
+  auto expected = world.Prove(id);
+  REQUIRE(expected.ok());
+  const size_t k = expected->proof.ShippedHashes();
+  Result r = env.Run({"wallet", "verify", B58(id)});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE(r.out_lines.size() == 3);
+  CHECK(r.out_lines[1] == absl::StrCat("Transaction ", B58(id), " is in block 3 (proof of ", k,
+                                       " hashes verified against root ", B58(world.root), ")"));
+  CHECK(r.out_lines[2] ==
+        absl::StrCat("Anchor: block 8, hash ", B58(core::ComputeBlockHash(world.anchor))));
+  CHECK(asked == std::nullopt);
+  CHECK(k >= 4);
+
+  r = env.Run({"wallet", "verify", B58(id), "--height=8"});
+  REQUIRE(r.code == 0);
+  CHECK(asked == std::optional<uint64_t>(8));
+}
+
+TEST_CASE("wallet verify checks a non-inclusion proof", "[cli]") {
+  Env env;
+  ProvenanceWorld world;
+  env.chain.get_proof = [&](const core::TxId& id, std::optional<uint64_t>) {
+    return world.Prove(id);
+  };
+  const core::TxId id = crypto::Blake2b256(std::string_view("never sent"));
+  auto expected = world.Prove(id);
+  REQUIRE(expected.ok());
+  Result r = env.Run({"wallet", "verify", B58(id)});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out_lines[1] == absl::StrCat("Transaction ", B58(id),
+                                       " is not in the chain as of block 7 (proof of ",
+                                       expected->proof.ShippedHashes(),
+                                       " hashes verified against root ", B58(world.root), ")"));
+}
+
+TEST_CASE("wallet verify refuses tampered proofs, wrong roots, wrong ids and false claims",
+          "[cli]") {
+  Env env;
+  ProvenanceWorld world;
+  const core::TxId id = world.Id(12);
+  std::function<void(core::ProvenanceProof*)> tamper;
+  core::TxId serve = id;
+  env.chain.get_proof = [&](const core::TxId&, std::optional<uint64_t>)
+      -> absl::StatusOr<core::ProvenanceProof> {
+    auto p = world.Prove(serve);
+    if (p.ok() && tamper) tamper(&*p);
+    return p;
+  };
+  auto run_fails = [&](const std::string& part) {
+    Result r = env.Run({"wallet", "verify", B58(id)});
+    INFO(r.out << r.err);
+    CHECK(r.code == 1);
+    CHECK_THAT(r.err, Contains("Error: verification failed"));
+    CHECK_THAT(r.err, Contains(part));
+    CHECK(r.out.find(" is in block") == std::string::npos);
+    CHECK(r.out.find("is not in the chain") == std::string::npos);
+  };
+  SECTION("a tampered sibling") {
+    tamper = [](core::ProvenanceProof* p) {
+      for (auto& s : p->proof.siblings) {
+        if (s != core::Hash32{}) {
+          s[5] ^= 0x01;
+          break;
+        }
+      }
+    };
+    run_fails("the proof does not match the root");
+  }
+  SECTION("a tampered leaf value") {
+    tamper = [](core::ProvenanceProof* p) { p->proof.leaf.value_hash[0] ^= 0x80; };
+    run_fails("does not match the root");
+  }
+  SECTION("a wrong root in a re-signed header") {
+    tamper = [&](core::ProvenanceProof* p) {
+      p->anchor.provenance_root[31] ^= 1;
+      core::SignAsProducer(&p->anchor, world.producer);
+    };
+    run_fails("does not match the root");
+  }
+  SECTION("an altered header") {
+    tamper = [](core::ProvenanceProof* p) { p->anchor.provenance_root[0] ^= 1; };
+    run_fails("is not signed by its producer");
+  }
+  SECTION("the proof of another id") {
+    serve = world.Id(13);
+    run_fails("verification failed");
+  }
+  SECTION("a false claim of inclusion") {
+    serve = crypto::Blake2b256(std::string_view("absent"));
+    tamper = [](core::ProvenanceProof* p) {
+      p->included = true;
+      p->height = 3;
+    };
+    run_fails("verification failed");
+  }
+  SECTION("a false claim of the block") {
+    tamper = [](core::ProvenanceProof* p) { p->height += 1; };
+    run_fails("does not commit transaction");
+  }
+  SECTION("a false claim of absence") {
+    tamper = [](core::ProvenanceProof* p) { p->included = false; };
+    run_fails("shows the opposite");
+  }
+}
+
+TEST_CASE("wallet verify reports the chain's refusal and bad input", "[cli]") {
+  Env env;
+  env.chain.get_proof = [](const core::TxId&, std::optional<uint64_t>)
+      -> absl::StatusOr<core::ProvenanceProof> {
+    return absl::UnavailableError("transaction X was confirmed in block 9, the tip");
+  };
+  Result r = env.Run({"wallet", "verify", B58(crypto::Blake2b256(std::string_view("x")))});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Contains("confirmed in block 9, the tip"));
+  r = env.Run({"wallet", "verify", "xyz0"});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Contains("malformed transaction id"));
+  r = env.Run({"wallet", "verify", B58(crypto::Blake2b256(std::string_view("x"))), "--height=0"});
+  CHECK(r.code != 0);
+  CHECK_THAT(r.err, Contains("--height"));
+}
+
 TEST_CASE("wallet transactions lists the report's lines", "[cli]") {
   Env env;
   const crypto::KeyPair key = env.CreateWallet();
@@ -772,7 +962,8 @@ TEST_CASE("help lists every command", "[cli]") {
   REQUIRE(r.code == 0);
   for (const char* cmd : {"dsc wallet create", "dsc wallet key", "dsc wallet balance",
                           "dsc wallet send", "dsc wallet transaction ",
-                          "dsc wallet transactions", "dsc chain tip", "dsc chain block",
+                          "dsc wallet transactions", "dsc wallet verify", "dsc chain tip",
+                          "dsc chain block",
                           "dsc validator status", "dsc monitor"}) {
     CHECK_THAT(r.out, Contains(cmd));
   }

@@ -99,15 +99,5 @@ TEST_CASE("TxRoot is the MerkleRoot of the tx ids", "[core]") {
   }
 }
 
-TEST_CASE("NextProvenanceRoot chains H(0x02 || previous || tx_root)", "[core]") {
-  const Hash32 prev = Counting<32>(0x10);
-  const Hash32 root = Counting<32>(0x30);
-  crypto::Hasher h;
-  const uint8_t tag = 0x02;
-  h.Update(absl::MakeConstSpan(&tag, 1)).Update(absl::MakeConstSpan(prev)).Update(absl::MakeConstSpan(root));
-  CHECK(NextProvenanceRoot(prev, root) == h.Final32());
-  CHECK(NextProvenanceRoot(prev, root) != NextProvenanceRoot(root, prev));
-}
-
 }  // namespace
 }  // namespace dsc::core

@@ -1,0 +1,215 @@
+#include "core/proof_table.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+
+namespace dsc::core {
+
+TableLayout LayoutForRecords(uint64_t records, uint64_t min_bucket_capacity) {
+  TableLayout layout;
+  if (min_bucket_capacity == 0) min_bucket_capacity = 1;
+  while (layout.bucket_bits < 24 && (records >> (layout.bucket_bits + 1)) >= min_bucket_capacity) {
+    ++layout.bucket_bits;
+  }
+  layout.bucket_capacity = records >> layout.bucket_bits;
+  return layout;
+}
+
+ProgressMeter::ProgressMeter(const ProgressFn& fn, std::string_view phase, uint64_t total_bytes,
+                             absl::Duration interval)
+    : fn_(fn),
+      phase_(phase),
+      total_bytes_(total_bytes),
+      interval_(interval),
+      start_(absl::Now()),
+      last_(start_) {}
+
+void ProgressMeter::Update(uint64_t done_bytes) {
+  if (!fn_) return;
+  const absl::Time now = absl::Now();
+  if (now - last_ < interval_) return;
+  last_ = now;
+  fn_(BuildProgress{phase_, done_bytes, total_bytes_, absl::ToDoubleSeconds(now - start_), false});
+}
+
+void ProgressMeter::Finish() {
+  if (!fn_) return;
+  fn_(BuildProgress{phase_, total_bytes_, total_bytes_, Seconds(), true});
+}
+
+double ProgressMeter::Seconds() const { return absl::ToDoubleSeconds(absl::Now() - start_); }
+
+EntrySource HashingSource(const RecordHasher& hasher) {
+  return [&hasher](uint64_t first, size_t n, ProofEntry* out) {
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t nonce = first + i;
+      out[i].prefix = hasher.Prefix(nonce);
+      out[i].nonce = nonce;
+    }
+  };
+}
+
+absl::StatusOr<GenerateResult> GenerateInOrder(const EntrySource& source, int threads,
+                                               size_t batch, const std::atomic<bool>* cancel,
+                                               const BatchSink& sink) {
+  threads = std::max(1, threads);
+  batch = std::max<size_t>(batch, static_cast<size_t>(threads));
+  std::vector<ProofEntry> buffers[2] = {std::vector<ProofEntry>(batch),
+                                        std::vector<ProofEntry>(batch)};
+  absl::Mutex mu;
+  uint64_t posted = 0;  // jobs posted so far; job k fills buffers[k % 2] with batch k
+  int pending = 0;      // workers not done with the last job
+  bool quit = false;
+  auto worker = [&](int index) {
+    pthread_setname_np(pthread_self(), "proof-gen");
+    uint64_t seen = 0;
+    while (true) {
+      uint64_t job;
+      {
+        absl::MutexLock lock(&mu);
+        auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return quit || posted > seen; };
+        mu.Await(absl::Condition(&ready));
+        if (quit) return;
+        job = posted - 1;
+        seen = posted;
+      }
+      const size_t lo = batch * static_cast<size_t>(index) / static_cast<size_t>(threads);
+      const size_t hi = batch * static_cast<size_t>(index + 1) / static_cast<size_t>(threads);
+      source(job * batch + lo, hi - lo, buffers[job % 2].data() + lo);
+      absl::MutexLock lock(&mu);
+      --pending;
+    }
+  };
+  auto post = [&](uint64_t job) {
+    absl::MutexLock lock(&mu);
+    pending = threads;
+    posted = job + 1;
+  };
+  auto wait = [&]() {
+    absl::MutexLock lock(&mu);
+    auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return pending == 0; };
+    mu.Await(absl::Condition(&done));
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads));
+  for (int i = 0; i < threads; ++i) pool.emplace_back(worker, i);
+
+  absl::Status status;
+  uint64_t job = 0;
+  post(0);
+  while (true) {
+    wait();  // batch `job` is ready
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      status = absl::CancelledError("table generation interrupted");
+      break;
+    }
+    post(job + 1);
+    const bool stop = sink(buffers[job % 2].data(), batch);
+    ++job;
+    if (stop) {
+      wait();
+      break;
+    }
+  }
+  {
+    absl::MutexLock lock(&mu);
+    quit = true;
+  }
+  for (auto& t : pool) t.join();
+  if (!status.ok()) return status;
+  return GenerateResult{job * batch, (job + 1) * batch};
+}
+
+namespace {
+
+// Insertion sort that gives up after `budget` moves (returns false; the entries are then
+// a permutation of the input, partly sorted).
+bool InsertionSort(ProofEntry* a, size_t n, size_t budget) {
+  for (size_t i = 1; i < n; ++i) {
+    if (a[i - 1].prefix <= a[i].prefix) continue;
+    const ProofEntry v = a[i];
+    size_t j = i;
+    while (j > 0 && a[j - 1].prefix > v.prefix) {
+      if (budget-- == 0) {
+        a[j] = v;
+        return false;
+      }
+      a[j] = a[j - 1];
+      --j;
+    }
+    a[j] = v;
+  }
+  return true;
+}
+
+// Finishes a sort whose input is nearly sorted (linear), or any input (n log n).
+void FinishSort(ProofEntry* a, size_t n) {
+  if (InsertionSort(a, n, 8 * n + 64)) return;
+  std::sort(a, a + n, [](const ProofEntry& x, const ProofEntry& y) { return x.prefix < y.prefix; });
+}
+
+}  // namespace
+
+void SortEntries(ProofEntry* entries, size_t n, uint32_t known_bits, ProofEntry* scratch) {
+  if (n < 2) return;
+  if (n <= 64 || known_bits >= 64) {
+    FinishSort(entries, n);
+    return;
+  }
+  // The window of bits just below the known ones, wide enough (log2(n) + 4 bits) that the
+  // entries sharing a window value average under 1/16: the final insertion pass is linear.
+  uint32_t log2n = 0;
+  while ((uint64_t{1} << log2n) < n) ++log2n;
+  const uint32_t width = std::min<uint32_t>(log2n + 4, 64 - known_bits);
+  const uint32_t passes = (width + 10) / 11;
+  const uint32_t digit = (width + passes - 1) / passes;
+  const uint32_t low = 64 - known_bits - width;
+  std::array<size_t, 2048> count;
+  ProofEntry* src = entries;
+  ProofEntry* dst = scratch;
+  for (uint32_t p = 0; p < passes; ++p) {
+    const uint32_t shift = low + p * digit;
+    const uint32_t bits = std::min(digit, low + width - shift);
+    const uint64_t mask = (uint64_t{1} << bits) - 1;
+    const size_t buckets = size_t{1} << bits;
+    std::fill(count.begin(), count.begin() + buckets, 0);
+    for (size_t i = 0; i < n; ++i) ++count[(src[i].prefix >> shift) & mask];
+    size_t sum = 0;
+    for (size_t d = 0; d < buckets; ++d) {
+      const size_t c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; ++i) dst[count[(src[i].prefix >> shift) & mask]++] = src[i];
+    std::swap(src, dst);
+  }
+  if (src != entries) std::memcpy(entries, src, n * sizeof(ProofEntry));
+  FinishSort(entries, n);
+}
+
+std::optional<uint64_t> FindMatch(const ProofEntry* sorted, size_t n, const Hash32& challenge,
+                                  uint32_t difficulty, const RecordHasher& hasher,
+                                  uint64_t* hashes) {
+  constexpr int kMaxChecks = 64;
+  if (difficulty > sizeof(Record) * 8 || n == 0) return std::nullopt;
+  const uint32_t bits = std::min<uint32_t>(difficulty, 64);
+  const uint64_t mask = bits == 0 ? 0 : ~uint64_t{0} << (64 - bits);
+  const uint64_t lo = ChallengePrefix(challenge) & mask;
+  const uint64_t hi = lo | ~mask;
+  const ProofEntry* end = sorted + n;
+  const ProofEntry* it = std::lower_bound(
+      sorted, end, lo, [](const ProofEntry& e, uint64_t v) { return e.prefix < v; });
+  for (int checks = 0; it != end && it->prefix <= hi && checks < kMaxChecks; ++it, ++checks) {
+    if (hashes != nullptr) ++*hashes;
+    if (MatchesChallenge(hasher.Compute(it->nonce), challenge, difficulty)) return it->nonce;
+  }
+  return std::nullopt;
+}
+
+}  // namespace dsc::core

@@ -1,0 +1,167 @@
+// Proof of space: the vault file and the engine that answers rounds from it.
+//
+// The vault holds the proof table of core/proof_table.h on disk: 2^k buckets by record
+// prefix, each of cups_per_bucket cups of cup_size 16-byte entries, laid out bucket after
+// bucket behind a 4 KiB header. Building it: `threads_hash` threads hash nonces in order,
+// the records are dealt into one in-RAM cup per bucket, and full cups go to `threads_io`
+// writer threads that write them at their place in the file (RAM: one cup per bucket plus
+// a few spare cups). Then every bucket is read back, sorted and rewritten, the data is
+// synced and the header, with the data checksum, is written last. The build goes to
+// "<vault>.partial", renamed when complete, so an interrupted build leaves no vault.
+// A round costs one bucket read and a binary search, and one hash to verify the candidate.
+// The read is one page when the difficulty is below the bucket bits, and otherwise a window
+// of the bucket around the challenge's expected position (records are uniform within a
+// bucket), the whole bucket only when the window misses.
+//
+// Header (little-endian): "DSCVAULT", format version, entry size, fingerprint, public key,
+// bucket bits, cup size, cups per bucket, records, nonces hashed, file size, creation time,
+// build times, a 64-bit data checksum (over every entry and its position; fast, against
+// corruption) and a BLAKE2b-256 checksum of the header itself.
+//
+// Thread-safety: PosEngine is thread-safe (Solve by one thread at a time, Stats from any);
+// the free functions are thread-safe.
+#ifndef DSC_VALIDATOR_POS_VAULT_H_
+#define DSC_VALIDATOR_POS_VAULT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/proof.h"
+#include "core/proof_table.h"
+
+namespace dsc::validator {
+
+inline constexpr uint32_t kVaultFormatVersion = 1;
+inline constexpr uint64_t kVaultHeaderBytes = 4096;
+inline constexpr uint64_t kDefaultCupSize = 1024;                 // records (16 KiB)
+inline constexpr uint64_t kTargetBucketBytes = uint64_t{1} << 20;  // when buckets are derived
+inline constexpr uint64_t kMaxCupRamBytes = uint64_t{256} << 20;   // when buckets are derived
+
+// The shape of a vault.
+struct PosGeometry {
+  uint64_t buckets = 0;          // a power of two
+  uint64_t cup_size = 0;         // records per cup
+  uint64_t cups_per_bucket = 0;
+
+  uint32_t bucket_bits() const;
+  uint64_t bucket_records() const { return cup_size * cups_per_bucket; }
+  uint64_t records() const { return buckets * bucket_records(); }
+  uint64_t data_bytes() const { return records() * core::kEntryBytes; }
+  uint64_t file_bytes() const { return kVaultHeaderBytes + data_bytes(); }
+  core::TableLayout layout() const { return {bucket_bits(), bucket_records()}; }
+  bool operator==(const PosGeometry&) const = default;
+};
+
+// Fills in the settings left at 0 so that the vault fits in `disk` bytes: cup_size
+// defaults to 1024 records; buckets (a power of two) to about 1 MiB each, with at most
+// 256 MiB of cups in RAM; cups_per_bucket to what the disk holds. Returns
+// kInvalidArgument naming the setting (disk, buckets, cup_size, cups_per_bucket) if a
+// value is zero where it must not be, buckets is not a power of two, or the vault
+// cannot fit in `disk`.
+absl::StatusOr<PosGeometry> DerivePosGeometry(uint64_t disk, uint64_t buckets, uint64_t cup_size,
+                                              uint64_t cups_per_bucket);
+
+// RAM a build takes: the cups, the spare cups, the hashing batches and the sort buffers.
+uint64_t PosBuildRamBytes(const PosGeometry& geometry, int threads_hash, int threads_io);
+
+struct VaultHeader {
+  uint32_t version = kVaultFormatVersion;
+  uint32_t entry_bytes = static_cast<uint32_t>(core::kEntryBytes);
+  core::Fingerprint fingerprint{};
+  core::PublicKey key{};
+  PosGeometry geometry;
+  uint64_t records = 0;
+  uint64_t nonces = 0;            // every stored nonce is below this
+  uint64_t file_bytes = 0;
+  int64_t created_ms = 0;
+  uint64_t generate_ms = 0;       // hashing and writing the cups
+  uint64_t sort_ms = 0;           // sorting the buckets
+  uint64_t data_checksum = 0;     // over every entry and its position
+  bool fake_records = false;      // written by a benchmark: records are not BLAKE2b records
+};
+
+// Reads and checks the header of the vault at `path`: kNotFound if there is no file,
+// kDataLoss (with what is wrong) if it is not a complete DSC vault of this format: bad
+// magic, version, header checksum or geometry, or a file size that differs from the
+// header's (truncated or grown).
+absl::StatusOr<VaultHeader> ReadVaultHeader(const std::string& path);
+
+struct PosOptions {
+  std::string path;               // the vault file
+  PosGeometry geometry;           // from DerivePosGeometry
+  int threads_hash = 1;
+  int threads_io = 1;
+  bool rebuild = false;           // replace a vault that cannot be used instead of refusing
+  bool direct_io = false;         // lookups bypass the page cache (O_DIRECT)
+  core::ProgressFn progress;      // "generate", "sort" phases of a build
+  const std::atomic<bool>* cancel = nullptr;  // stops a build (e.g. on SIGTERM)
+  // Benchmarks only: entries come from here instead of BLAKE2b, to time the I/O path. Such
+  // a vault does not verify and is never reused (its header says so).
+  core::EntrySource fake_source;
+};
+
+class PosEngine : public core::ProofEngine {
+ public:
+  // Opens the vault at options.path if its header matches (fingerprint, key, geometry) and
+  // a sample of its records verifies; builds it if there is no file. A vault that is not
+  // usable (other key or geometry, truncated, corrupt) is refused with kFailedPrecondition
+  // saying why and how to proceed, or rebuilt if options.rebuild. Other errors:
+  // kResourceExhausted (disk full), kUnavailable/kInternal (I/O), kCancelled.
+  static absl::StatusOr<std::unique_ptr<PosEngine>> Open(const core::Fingerprint& fingerprint,
+                                                         const core::PublicKey& key,
+                                                         const PosOptions& options);
+  ~PosEngine() override;
+  PosEngine(const PosEngine&) = delete;
+  PosEngine& operator=(const PosEngine&) = delete;
+
+  // One read (of a bucket, or of the part that can hold the answer) and a search. Returns
+  // nullopt if the vault holds no matching record, `cancel` is set, or the read fails
+  // (logged).
+  std::optional<uint64_t> Solve(const core::Hash32& challenge, uint32_t difficulty,
+                                const std::atomic<bool>& cancel) override;
+  // kind "pos"; hashes_per_second is the generation rate of the build; records_stored the
+  // vault's records.
+  core::ProofStats Stats() const override;
+
+  const VaultHeader& header() const { return header_; }
+  // True if an existing vault was opened, false if it was built now.
+  bool reused() const { return reused_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  PosEngine(const core::Fingerprint& fingerprint, const core::PublicKey& key);
+  absl::Status OpenForLookups(bool direct_io);
+  // Reads records [first, first + n) of the vault into buffer_; null on error (logged).
+  const core::ProofEntry* ReadRecords(uint64_t first, uint64_t n)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
+
+  const core::RecordHasher hasher_;
+  std::string path_;
+  VaultHeader header_;
+  bool reused_ = false;
+  int fd_ = -1;
+  bool direct_io_ = false;
+  uint64_t nonces_hashed_ = 0;  // by this process (0 if reused)
+  absl::Mutex read_mu_;
+  uint8_t* buffer_ ABSL_GUARDED_BY(read_mu_) = nullptr;  // one bucket (+ alignment)
+  size_t buffer_bytes_ = 0;
+  std::atomic<uint64_t> verify_hashes_{0};
+  std::atomic<int64_t> last_error_log_ms_{0};
+};
+
+// pos_check: prints the vault's header and its first and last 5 records (recomputed), then
+// verifies every record (recomputes it, checks its bucket, the order of each bucket, that
+// no nonce repeats) and the data checksum, with `threads` threads. Each output line goes
+// to `print`. Returns OK if the vault is valid, kNotFound if there is none, kDataLoss
+// naming the first problem otherwise.
+absl::Status CheckVault(const std::string& path, int threads,
+                        const std::function<void(const std::string&)>& print);
+
+}  // namespace dsc::validator
+
+#endif  // DSC_VALIDATOR_POS_VAULT_H_
