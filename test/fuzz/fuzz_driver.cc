@@ -10,6 +10,7 @@
 
 #include "core/block.h"
 #include "core/encoding.h"
+#include "core/trie.h"
 #include "crypto/crypto.h"
 #include "util/base58.h"
 
@@ -30,7 +31,23 @@ std::vector<std::string> Seeds() {
   block.txs.push_back(core::MakeTransaction(a, b.public_key, 7, 0, 1, 1700000000001));
   block.header.height = 3;
   block.header.tx_count = 2;
-  return {core::EncodeTx(block.txs[0]), core::EncodeHeader(block.header), core::EncodeBlock(block),
+  // A real inclusion proof from a small in-memory trie.
+  core::MemoryTrieNodeStore nodes;
+  std::vector<core::TrieEntry> entries;
+  for (uint8_t i = 0; i < 20; ++i) {
+    entries.push_back({crypto::Blake2b256(std::string(1, static_cast<char>(i))),
+                       core::TxProvenanceValue(1, i)});
+  }
+  const core::Hash32 probe = entries[3].key;
+  std::vector<core::TrieNewNode> fresh;
+  auto root = core::Trie(&nodes).Insert(core::Hash32{}, entries, &fresh);
+  nodes.PutAll(fresh);
+  std::string proof;
+  if (root.ok()) {
+    auto p = core::Trie(&nodes).Prove(*root, probe);
+    if (p.ok()) proof = core::EncodeTrieProof(*p);
+  }
+  return {proof, core::EncodeTx(block.txs[0]), core::EncodeHeader(block.header), core::EncodeBlock(block),
           core::EncodeAccount({5, 6}), core::EncodeU64Key(42), util::Base58Encode(a.public_key),
           std::string()};
 }
