@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libsodium-dev librocksdb-dev catch2 libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libabsl-dev libsodium-dev librocksdb-dev catch2 libyaml-cpp-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
 )
 
 missing=()

@@ -55,6 +55,7 @@ ABSL_FLAG(bool, rebuild_vault, false,
 ABSL_FLAG(bool, pos_check, false,
           "print the vault's header and first and last 5 records, verify every record, and exit "
           "(0 if valid, 1 if not); the node does not start");
+ABSL_FLAG(std::string, metrics_listen, "", "HOST:PORT for Prometheus metrics at /metrics (default off)");
 ABSL_FLAG(std::string, log_level, "", "debug, info, warn, error (default info)");
 
 namespace {
@@ -172,6 +173,7 @@ int main(int argc, char** argv) {
   }
   set(absl::GetFlag(FLAGS_data_dir), &options.data_dir);
   set(absl::GetFlag(FLAGS_log_level), &options.log_level);
+  set(absl::GetFlag(FLAGS_metrics_listen), &options.metrics_listen);
   if (!dsc::util::SetLogLevel(options.log_level)) {
     return Fail("--log-level (node.log_level) must be one of debug, info, warn, error");
   }

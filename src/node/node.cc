@@ -300,6 +300,13 @@ absl::Status Node::StartAll() {
   });
   std::string roles;
   for (Role r : o.roles) absl::StrAppend(&roles, roles.empty() ? "" : ",", RoleName(r));
+  if (!o.metrics_listen.empty()) {
+    auto metrics = MetricsServer::Start(o.metrics_listen, &ctx_);
+    if (!metrics.ok()) return metrics.status();
+    ctx_.metrics = std::move(*metrics);
+    stops_.push_back([this] { ctx_.metrics.reset(); });
+    log->info("Prometheus metrics on http://{}/metrics", o.metrics_listen);
+  }
   log->info("dscd serving {} on port {} (data in {})", roles, ctx_.port, o.data_dir);
   return absl::OkStatus();
 }

@@ -16,6 +16,7 @@
 #include "chain/chain.h"
 #include "core/api.h"
 #include "metronome/metronome.h"
+#include "node/metrics.h"
 #include "node/options.h"
 #include "pool/pool.h"
 #include "rpc/services.h"
@@ -38,6 +39,7 @@ struct NodeContext {
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<grpc::Server> server;
   int port = 0;  // the port the server listens on
+  std::unique_ptr<MetricsServer> metrics;  // when options.metrics_listen is set
 
   // The interfaces the roles use: local objects or remote clients.
   core::ChainApi* chain_api = nullptr;
@@ -54,6 +56,8 @@ class Node {
   // Stops the server and every role in reverse start order. Idempotent.
   void Stop();
   int port() const { return ctx_.port; }
+  // The port of the /metrics endpoint, 0 if it is off.
+  int metrics_port() const { return ctx_.metrics ? ctx_.metrics->port() : 0; }
 
  private:
   explicit Node(NodeOptions options) : options_(std::move(options)) {}

@@ -276,7 +276,7 @@ absl::Status ApplyConfig(const YAML::Node& root, const std::string& file, NodeOp
   DSC_RETURN_IF_ERROR(top.CheckKeys({"node", "wallet", "pool", "blockchain", "metronome",
                                      "monitor", "validator"}));
   Section node = top.Child("node");
-  DSC_RETURN_IF_ERROR(node.CheckKeys({"role", "listen", "data_dir", "log_level"}));
+  DSC_RETURN_IF_ERROR(node.CheckKeys({"role", "listen", "data_dir", "log_level", "metrics_listen"}));
   if (node.Has("role")) {
     std::string roles;
     DSC_RETURN_IF_ERROR(node.Get("role", &roles));
@@ -287,6 +287,7 @@ absl::Status ApplyConfig(const YAML::Node& root, const std::string& file, NodeOp
   DSC_RETURN_IF_ERROR(node.Get("listen", &o->listen));
   DSC_RETURN_IF_ERROR(node.Get("data_dir", &o->data_dir));
   DSC_RETURN_IF_ERROR(node.Get("log_level", &o->log_level));
+  DSC_RETURN_IF_ERROR(node.Get("metrics_listen", &o->metrics_listen));
 
   Section wallet = top.Child("wallet");  // used by the dsc client
   DSC_RETURN_IF_ERROR(wallet.CheckKeys({"key_file", "server"}));

@@ -45,6 +45,7 @@ struct NodeOptions {
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "./dsc-data";
   std::string log_level = "info";  // debug, info, warn, error
+  std::string metrics_listen;      // HOST:PORT of the Prometheus /metrics endpoint; empty = off
   // Addresses of roles that do not run in this process.
   std::string pool_address;
   std::string chain_address;

@@ -93,6 +93,7 @@ class TestNode {
     node::NodeOptions options;
     options.roles = std::move(roles);
     options.listen = "127.0.0.1:0";
+    options.metrics_listen = "127.0.0.1:0";
     options.data_dir = dir_.path();
     options.block_time = block_time;
     std::vector<crypto::KeyPair> funded;
@@ -122,6 +123,7 @@ class TestNode {
   }
 
   const std::string& address() const { return address_; }
+  int metrics_port() const { return node_->metrics_port(); }
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
   dsc::v1::Pool::Stub& pool() { return *pool_; }
   dsc::v1::Chain::Stub& chain() { return *chain_; }
