@@ -26,6 +26,7 @@ constexpr char kMetaTip[] = "tip";                // u64 height
 constexpr char kMetaGenesis[] = "genesis";        // 32-byte hash
 constexpr char kMetaSupply[] = "supply";          // u64
 constexpr char kMetaTxTotal[] = "tx_total";       // u64
+constexpr char kMetaAccounts[] = "accounts";      // u64: addresses in the balance cache
 constexpr char kMetaProvenance[] = "provenance";  // 32-byte root after the tip
 constexpr char kMetaMetronome[] = "metronome_key";
 constexpr char kMetaSchema[] = "schema";
@@ -78,14 +79,31 @@ class StoreAccounts : public core::AccountReader {
   explicit StoreAccounts(storage::Store* store) : store_(store) {}
   absl::StatusOr<core::Account> GetAccount(const core::Address& address) override {
     auto v = store_->Get(Column::kAccounts, View(address));
-    if (absl::IsNotFound(v.status())) return core::Account{};
+    if (absl::IsNotFound(v.status())) {
+      ++missing_;
+      return core::Account{};
+    }
     if (!v.ok()) return v.status();
     return core::DecodeAccount(*v);
   }
+  // Addresses read so far that had no entry (ApplyBlock reads each address once).
+  uint64_t missing() const { return missing_; }
 
  private:
   storage::Store* store_;
+  uint64_t missing_ = 0;
 };
+
+// Average of (block timestamp - transaction timestamp) over the block, 0 if empty or if
+// the clocks disagree (a transaction stamped after its block).
+int64_t AverageLatencyMs(const core::Block& block) {
+  if (block.txs.empty()) return 0;
+  int64_t sum = 0;
+  for (const auto& tx : block.txs) {
+    sum += std::max<int64_t>(0, block.header.timestamp_ms - tx.timestamp_ms);
+  }
+  return sum / static_cast<int64_t>(block.txs.size());
+}
 
 }  // namespace
 
@@ -124,6 +142,7 @@ absl::Status Chain::WriteGenesis() {
   batch.Put(Column::kMeta, kMetaGenesis, View(hash));
   batch.Put(Column::kMeta, kMetaSupply, core::EncodeU64Key(effects->minted));
   batch.Put(Column::kMeta, kMetaTxTotal, core::EncodeU64Key(0));
+  batch.Put(Column::kMeta, kMetaAccounts, core::EncodeU64Key(effects->accounts.size()));
   batch.Put(Column::kMeta, kMetaProvenance, View(core::Hash32{}));
   batch.Put(Column::kMeta, kMetaSchema, core::EncodeU64Key(kSchemaVersion));
   batch.Put(Column::kMeta, kMetaTip, core::EncodeU64Key(0));
@@ -173,18 +192,22 @@ absl::Status Chain::Load() {
   tip.hash = core::ComputeBlockHash(tip.header);
   auto supply = get(kMetaSupply);
   auto tx_total = get(kMetaTxTotal);
+  auto accounts = get(kMetaAccounts);
   auto prov = get(kMetaProvenance);
-  if (!supply.ok() || !tx_total.ok() || !prov.ok()) {
+  if (!supply.ok() || !tx_total.ok() || !prov.ok() || !accounts.ok()) {
     return absl::DataLossError("chain metadata is incomplete");
   }
   auto supply_v = core::DecodeU64Key(*supply);
   auto tx_total_v = core::DecodeU64Key(*tx_total);
+  auto accounts_v = core::DecodeU64Key(*accounts);
   auto prov_v = To32(*prov, "provenance root");
-  if (!supply_v.ok() || !tx_total_v.ok() || !prov_v.ok()) {
+  if (!supply_v.ok() || !tx_total_v.ok() || !prov_v.ok() || !accounts_v.ok()) {
     return absl::DataLossError("chain metadata is corrupt");
   }
   tip.supply = *supply_v;
   tip.tx_total = *tx_total_v;
+  tip.accounts = *accounts_v;
+  tip.latency_ms = AverageLatencyMs(*block);
   tip.provenance_root = *prov_v;
   {
     absl::MutexLock lock(&mu_);
@@ -430,8 +453,11 @@ absl::Status Chain::AppendBlock(const core::Block& block) {
   next.provenance_root = *new_root;
   next.supply = tip.supply + effects->minted;
   next.tx_total = tip.tx_total + block.txs.size();
+  next.accounts = tip.accounts + accounts.missing();
+  next.latency_ms = AverageLatencyMs(block);
   batch.Put(Column::kMeta, kMetaSupply, core::EncodeU64Key(next.supply));
   batch.Put(Column::kMeta, kMetaTxTotal, core::EncodeU64Key(next.tx_total));
+  batch.Put(Column::kMeta, kMetaAccounts, core::EncodeU64Key(next.accounts));
   batch.Put(Column::kMeta, kMetaProvenance, View(next.provenance_root));
   batch.Put(Column::kMeta, kMetaTip, core::EncodeU64Key(h.height));
   {

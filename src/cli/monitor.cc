@@ -45,6 +45,8 @@ int ShowScreen(Session& session, bool watching, std::optional<Sample>* previous)
     p.Line(absl::StrCat("Difficulty: ", h.difficulty));
     p.Line(absl::StrCat("Coins in circulation: ", util::FormatAmount(tip->supply), " coins"));
     p.Line(absl::StrCat("Confirmed transactions: ", tip->tx_total));
+    p.Line(absl::StrCat("Addresses: ", tip->accounts));
+    p.Line(absl::StrFormat("Confirmation latency (last block): %.2f s", tip->latency_ms / 1000.0));
     sample = Sample{tip->tx_total, session.NowMillis()};
   } else {
     p.Line(Unavailable("Blockchain", tip.status()));

@@ -25,6 +25,8 @@ struct ChainTip {
   Hash32 provenance_root{};  // the root the next block must carry
   uint64_t supply = 0;       // coins in circulation: genesis + rewards
   uint64_t tx_total = 0;     // confirmed transactions
+  uint64_t accounts = 0;     // addresses in the balance cache (ever sent or received)
+  int64_t latency_ms = 0;    // tip block: average of block time - transaction time
 };
 
 struct TxRecord {

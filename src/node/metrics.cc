@@ -34,6 +34,11 @@ std::string RenderMetrics(NodeContext& ctx) {
              tip->header.height);
       Metric(&out, "dsc_chain_transactions_total", "counter", "Confirmed transactions.",
              tip->tx_total);
+      Metric(&out, "dsc_chain_accounts", "gauge", "Addresses in the balance cache.",
+             tip->accounts);
+      Metric(&out, "dsc_chain_tip_latency_seconds", "gauge",
+             "Tip block: average of block time minus transaction time.",
+             absl::StrFormat("%.3f", tip->latency_ms / 1000.0));
       Metric(&out, "dsc_chain_supply_units", "gauge",
              "Coins in circulation, in base units (1 coin = 1,000,000).",
              tip->supply);

@@ -168,6 +168,8 @@ void ToProto(const core::ChainTip& tip, dsc::v1::ChainTip* out) {
   out->set_provenance_root(B58(tip.provenance_root));
   out->set_supply(tip.supply);
   out->set_tx_total(tip.tx_total);
+  out->set_accounts(tip.accounts);
+  out->set_latency_ms(tip.latency_ms);
 }
 
 absl::StatusOr<core::ChainTip> FromProto(const dsc::v1::ChainTip& in) {
@@ -177,6 +179,8 @@ absl::StatusOr<core::ChainTip> FromProto(const dsc::v1::ChainTip& in) {
   DSC_ASSIGN(tip.provenance_root, ParseFixed<32>(in.provenance_root(), "provenance_root"));
   tip.supply = in.supply();
   tip.tx_total = in.tx_total();
+  tip.accounts = in.accounts();
+  tip.latency_ms = in.latency_ms();
   return tip;
 }
 

@@ -612,6 +612,7 @@ TEST_CASE("Chain supply equals genesis plus rewards and the sum of all balances"
     uint64_t sum = 0;
     for (const auto& [address, account] : stored) sum += account.balance;
     REQUIRE(sum == tip.supply);
+    REQUIRE(tip.accounts == stored.size());
     // The balance cache equals the model, entry for entry (zero accounts aside).
     for (const auto& [address, account] : model) {
       const auto it = stored.find(address);
