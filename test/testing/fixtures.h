@@ -43,6 +43,16 @@
 
 namespace dsc::testing {
 
+// Opens (creating) a RocksDB store at `path`; REQUIREs success.
+inline std::unique_ptr<storage::Store> OpenRocks(const std::string& path) {
+  storage::RocksStoreOptions options;
+  options.path = path;
+  auto opened = storage::OpenRocksStore(options);
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  return std::move(*opened);
+}
+
 // A deterministic key pair per index (distinct indexes give distinct keys).
 inline crypto::KeyPair TestKey(uint32_t index) {
   InitTesting();

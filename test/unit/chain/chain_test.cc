@@ -630,14 +630,7 @@ TEST_CASE("Chain on RocksDB survives a restart; another genesis is refused", "[c
   const auto a = TestKey(1), b = TestKey(2), v = TestKey(100);
   const auto fp = testing::TestFingerprint(100);
   const core::ConsensusParams params = TestParams({a, b}, 500 * kCoin);
-  auto open_store = [&] {
-    storage::RocksStoreOptions options;
-    options.path = dir.Sub("db");
-    auto opened = storage::OpenRocksStore(options);
-    INFO(opened.status().ToString());
-    REQUIRE(opened.ok());
-    return std::move(*opened);
-  };
+  auto open_store = [&] { return testing::OpenRocks(dir.Sub("db")); };
 
   core::ChainTip tip_before;
   std::map<core::Address, core::Account> accounts_before;

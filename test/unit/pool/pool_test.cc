@@ -378,14 +378,7 @@ TEST_CASE("Pool keeps pending transactions across a restart", "[pool]") {
   testing::TempDir dir("dsc_pool_test");
   const auto a = TestKey(1), b = TestKey(2), c = TestKey(3);
   const core::ConsensusParams params = TestParams({a, b}, 100 * kCoin);
-  auto open_store = [&] {
-    storage::RocksStoreOptions options;
-    options.path = dir.Sub("db");
-    auto opened = storage::OpenRocksStore(options);
-    INFO(opened.status().ToString());
-    REQUIRE(opened.ok());
-    return std::move(*opened);
-  };
+  auto open_store = [&] { return testing::OpenRocks(dir.Sub("db")); };
   const Transaction a0 = Tx(a, b, kCoin, 0), b0 = Tx(b, c, kCoin, 0), a1 = Tx(a, c, kCoin, 1);
   const Transaction a2 = Tx(a, c, kCoin, 2);
   const std::vector<Transaction> arrival = {a0, b0, a1, a2};
