@@ -403,7 +403,7 @@ absl::Status Chain::AppendBlock(const core::Block& block) {
   }
   if (auto s = core::CheckBlockBody(block); !s.ok()) return s;
   const std::vector<absl::Status> verdicts =
-      core::CheckTxsStateless(block.txs, options_.verify_threads);
+      core::CheckTxsStateless(block.txs, options_.verify_threads, options_.signature_cache);
   for (size_t i = 0; i < verdicts.size(); ++i) {
     if (!verdicts[i].ok()) {
       return absl::Status(verdicts[i].code(),

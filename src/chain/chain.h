@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/api.h"
+#include "core/signature_cache.h"
 #include "core/params.h"
 #include "chain/trie_store.h"
 #include "storage/store.h"
@@ -27,6 +28,9 @@ struct ChainOptions {
   // is kept in the store and must not change). Required.
   std::function<absl::StatusOr<core::PublicKey>()> metronome_key_source;
   int verify_threads = 2;  // signature checks of a block's transactions
+  // Signatures already verified in this process (by an in-process pool) are not verified
+  // again. Not owned; may be null.
+  core::SignatureCache* signature_cache = nullptr;
   size_t trie_cache_nodes = 1 << 20;  // provenance trie nodes kept in memory (65 B each)
 };
 

@@ -11,7 +11,10 @@
 
 namespace dsc::core {
 
-absl::Status CheckTxStateless(const Transaction& tx) {
+namespace {
+
+// Everything CheckTxStateless checks but the signature.
+absl::Status CheckTxFields(const Transaction& tx) {
   if (tx.amount == 0) return absl::InvalidArgumentError("amount must be greater than zero");
   if (tx.amount > UINT64_MAX - tx.fee) {
     return absl::InvalidArgumentError("amount plus fee overflows 64 bits");
@@ -20,30 +23,60 @@ absl::Status CheckTxStateless(const Transaction& tx) {
     return absl::InvalidArgumentError("sender and recipient are the same address");
   }
   if (tx.timestamp_ms < 0) return absl::InvalidArgumentError("timestamp is negative");
+  return absl::OkStatus();
+}
+
+absl::Status CheckTxSignature(const Transaction& tx) {
   if (!crypto::Verify(tx.sender, EncodeTxSigningBytes(tx), tx.signature)) {
     return absl::InvalidArgumentError("bad signature: not signed by the sender's key");
   }
   return absl::OkStatus();
 }
 
-std::vector<absl::Status> CheckTxsStateless(absl::Span<const Transaction> txs, int threads) {
+}  // namespace
+
+absl::Status CheckTxStateless(const Transaction& tx) {
+  if (absl::Status s = CheckTxFields(tx); !s.ok()) return s;
+  return CheckTxSignature(tx);
+}
+
+std::vector<absl::Status> CheckTxsStateless(absl::Span<const Transaction> txs, int threads,
+                                            SignatureCache* cache) {
   std::vector<absl::Status> out(txs.size());
-  if (threads <= 1 || txs.size() < 64) {
-    for (size_t i = 0; i < txs.size(); ++i) out[i] = CheckTxStateless(txs[i]);
-    return out;
-  }
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    constexpr size_t kChunk = 32;
-    for (size_t begin; (begin = next.fetch_add(kChunk)) < txs.size();) {
-      const size_t end = std::min(begin + kChunk, txs.size());
-      for (size_t i = begin; i < end; ++i) out[i] = CheckTxStateless(txs[i]);
+  std::vector<TxId> ids(cache != nullptr ? txs.size() : 0);
+  auto check = [&](size_t i) {
+    out[i] = CheckTxFields(txs[i]);
+    if (!out[i].ok()) return;
+    if (cache != nullptr) {
+      ids[i] = ComputeTxId(txs[i]);
+      if (cache->Contains(ids[i])) return;
     }
+    out[i] = CheckTxSignature(txs[i]);
   };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  if (threads <= 1 || txs.size() < 64) {
+    for (size_t i = 0; i < txs.size(); ++i) check(i);
+  } else {
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      constexpr size_t kChunk = 32;
+      for (size_t begin; (begin = next.fetch_add(kChunk)) < txs.size();) {
+        const size_t end = std::min(begin + kChunk, txs.size());
+        for (size_t i = begin; i < end; ++i) check(i);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+  }
+  if (cache != nullptr) {
+    std::vector<TxId> passed;
+    passed.reserve(txs.size());
+    for (size_t i = 0; i < txs.size(); ++i) {
+      if (out[i].ok()) passed.push_back(ids[i]);
+    }
+    cache->Add(passed);
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "core/params.h"
+#include "core/signature_cache.h"
 #include "core/types.h"
 
 namespace dsc::core {
@@ -19,8 +20,11 @@ namespace dsc::core {
 absl::Status CheckTxStateless(const Transaction& tx);
 
 // As CheckTxStateless but for many transactions, verifying signatures on up to
-// `threads` threads. Returns one status per transaction, in order.
-std::vector<absl::Status> CheckTxsStateless(absl::Span<const Transaction> txs, int threads);
+// `threads` threads. Returns one status per transaction, in order. With a `cache`, a
+// transaction whose id it holds skips the signature check (the other checks still run),
+// and the ids of transactions that pass are added to it.
+std::vector<absl::Status> CheckTxsStateless(absl::Span<const Transaction> txs, int threads,
+                                            SignatureCache* cache = nullptr);
 
 // Checks `tx` against its sender's account once `pending_count` earlier transactions of
 // the same sender spending `pending_outflow` are applied: the nonce must equal

@@ -184,6 +184,7 @@ absl::Status Node::StartAll() {
     chain::ChainOptions co;
     co.params = o.params;
     co.verify_threads = o.chain_verify_threads;
+    co.signature_cache = &ctx_.signature_cache;
     if (metronome_key.has_value()) {
       const core::PublicKey key = metronome_key->public_key;
       co.metronome_key_source = [key]() -> absl::StatusOr<core::PublicKey> { return key; };
@@ -212,7 +213,9 @@ absl::Status Node::StartAll() {
 
   // Pool.
   if (o.Has(Role::kPool)) {
-    auto pool = pool::Pool::Open(ctx_.store.get(), ctx_.chain_api, o.pool);
+    pool::PoolOptions po = o.pool;
+    po.signature_cache = &ctx_.signature_cache;
+    auto pool = pool::Pool::Open(ctx_.store.get(), ctx_.chain_api, po);
     if (!pool.ok()) return pool.status();
     ctx_.pool = std::move(*pool);
     ctx_.pool->Start();

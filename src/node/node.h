@@ -35,6 +35,7 @@ struct NodeContext {
   std::unique_ptr<core::MetronomeApi> remote_metronome;
   std::unique_ptr<metronome::Metronome> metronome;
   std::unique_ptr<validator::Validator> validator;
+  core::SignatureCache signature_cache;  // shared by the local pool and chain
   rpc::ServiceContext service_context;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<grpc::Server> server;

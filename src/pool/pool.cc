@@ -171,7 +171,7 @@ Pool::Entry* Pool::Find(const core::TxId& id) {
 }
 
 std::vector<absl::Status> Pool::Submit(absl::Span<const core::Transaction> txs) {
-  std::vector<absl::Status> verdicts = core::CheckTxsStateless(txs, options_.verify_threads);
+  std::vector<absl::Status> verdicts = core::CheckTxsStateless(txs, options_.verify_threads, options_.signature_cache);
   std::vector<core::TxId> ids(txs.size());
   for (size_t i = 0; i < txs.size(); ++i) ids[i] = core::ComputeTxId(txs[i]);
 

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/api.h"
+#include "core/signature_cache.h"
 #include "storage/store.h"
 
 namespace dsc::pool {
@@ -21,6 +22,9 @@ namespace dsc::pool {
 struct PoolOptions {
   size_t max_pending = 1'000'000;   // transactions held at most; more are refused
   int verify_threads = 2;           // signature checks of a submitted batch
+  // Verified signatures are recorded here (shared with an in-process chain). Not owned;
+  // may be null.
+  core::SignatureCache* signature_cache = nullptr;
   absl::Duration sync_wait = absl::Seconds(3);  // TakeForBlock waits this long to catch up
 };
 
