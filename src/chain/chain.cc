@@ -422,21 +422,20 @@ absl::Status Chain::AppendBlock(const core::Block& block) {
   storage::WriteBatch batch;
   batch.Put(Column::kBlocks, core::EncodeU64Key(h.height), core::EncodeBlock(block));
   batch.Put(Column::kBlockHash, View(hash), core::EncodeU64Key(h.height));
+  // Indexes, and the provenance trie entries: every id of the block, committing to
+  // (height, index).
+  std::vector<core::TrieEntry> entries;
+  entries.reserve(block.txs.size());
   for (uint32_t i = 0; i < block.txs.size(); ++i) {
     const core::Transaction& tx = block.txs[i];
     const core::TxId id = core::ComputeTxId(tx);
     batch.Put(Column::kTx, View(id), EncodeTxEntry(h.height, i, tx));
     batch.Put(Column::kAddrTx, AddrTxKey(tx.sender, h.height, i), View(id));
     batch.Put(Column::kAddrTx, AddrTxKey(tx.recipient, h.height, i), View(id));
+    entries.push_back({id, core::TxProvenanceValue(h.height, i)});
   }
   for (const auto& [address, account] : effects->accounts) {
     batch.Put(Column::kAccounts, View(address), core::EncodeAccount(account));
-  }
-  // The provenance trie: every id of the block, committing to (height, index).
-  std::vector<core::TrieEntry> entries;
-  entries.reserve(block.txs.size());
-  for (uint32_t i = 0; i < block.txs.size(); ++i) {
-    entries.push_back({core::ComputeTxId(block.txs[i]), core::TxProvenanceValue(h.height, i)});
   }
   std::vector<core::TrieNewNode> trie_nodes;
   auto new_root = core::Trie(&trie_nodes_).Insert(tip.provenance_root, std::move(entries),
