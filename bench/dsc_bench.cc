@@ -5,15 +5,17 @@
 // (avg/min/p50/p99/max) and, for nodes it spawned itself (--spawn), their CPU time and
 // peak RSS.
 //
-//   dsc-bench --spawn --wallets=8 --txs=128000 --block-time=6s
+//   dsc-bench --spawn=all --wallets=8 --txs=128000 --block_time=6s
 //   dsc-bench --spawn=split ...            (one process per role)
 //   dsc-bench --print-genesis --wallets=8  (flags for a node you start yourself)
 //   dsc-bench --node=127.0.0.1:50051 --wallets=8 --txs=1024
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -55,6 +57,13 @@ namespace dsc::bench {
 namespace {
 
 constexpr uint64_t kGenesisCoins = 1'000'000;
+
+// `name` in the folder of this program (dsc-bench is built next to dscd).
+std::string SiblingBinary(const std::string& name) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? name : (self.parent_path() / name).string();
+}
 
 crypto::KeyPair WalletKey(uint64_t seed, int i) {
   const std::string material = absl::StrCat("dsc-bench wallet ", seed, " ", i);
@@ -120,7 +129,11 @@ int Run() {
   const std::string spawn = absl::GetFlag(FLAGS_spawn);
   if (!spawn.empty()) {
     std::string dscd = absl::GetFlag(FLAGS_dscd);
-    if (dscd.empty()) dscd = testing::BinDir() + "/dscd";
+    if (dscd.empty()) dscd = SiblingBinary("dscd");
+    if (::access(dscd.c_str(), X_OK) != 0) {
+      std::cerr << "cannot run " << dscd << " (set --dscd)\n";
+      return 2;
+    }
     std::vector<std::string> common = {
         absl::StrCat("--block-time=", absl::GetFlag(FLAGS_block_time)),
         absl::StrCat("--max-block-txs=", absl::GetFlag(FLAGS_max_block_txs)),

@@ -6,6 +6,7 @@
 //
 // Thread-safety: rocksdb::DB is safe for concurrent use and the handles are immutable
 // after open, so RocksStore is safe for concurrent use.
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <memory>
@@ -171,12 +172,28 @@ class RocksStore final : public Store {
   }
 
   absl::Status Write(const WriteBatch& batch, bool sync) override {
-    rocksdb::WriteBatch rocks_batch;
-    for (const WriteBatch::Op& op : batch.ops()) {
+    // The memtable's skip list inserts keys that arrive in ascending order cheaply (it
+    // keeps the previous insertion point), and random ones (tx ids, trie node hashes)
+    // expensively, so the ops go in sorted by (column, key). The sort is stable: ops on
+    // the same key keep their order, so the result is the same as applying them in order.
+    const std::vector<WriteBatch::Op>& ops = batch.ops();
+    std::vector<const WriteBatch::Op*> sorted;
+    sorted.reserve(ops.size());
+    for (const WriteBatch::Op& op : ops) {
       if (!internal::IsValidColumn(op.column)) {
         return absl::InvalidArgumentError(
             absl::StrCat("write: invalid column ", static_cast<int>(op.column)));
       }
+      sorted.push_back(&op);
+    }
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const WriteBatch::Op* a, const WriteBatch::Op* b) {
+                       if (a->column != b->column) return a->column < b->column;
+                       return a->key < b->key;
+                     });
+    rocksdb::WriteBatch rocks_batch;
+    for (const WriteBatch::Op* p : sorted) {
+      const WriteBatch::Op& op = *p;
       rocksdb::Status s = op.is_delete
                               ? rocks_batch.Delete(Handle(op.column), ToSlice(op.key))
                               : rocks_batch.Put(Handle(op.column), ToSlice(op.key),

@@ -9,8 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -76,6 +79,7 @@ class Process {
       for (auto& a : args_) argv.push_back(a.data());
       argv.push_back(nullptr);
       ::execv(argv[0], argv.data());
+      std::fprintf(stderr, "cannot start %s: %s\n", argv[0], std::strerror(errno));
       std::_Exit(127);
     }
   }
