@@ -90,7 +90,7 @@ absl::Status Pool::Load() {
         drop.Delete(Column::kPool, View(id));  // confirmed meanwhile, or no longer valid
         continue;
       }
-      s.queue.push_back(Entry{l.tx, id, l.seq, false});
+      s.queue.push_back(Entry{l.tx, id, l.seq, false, true});
       s.outflow += l.tx.amount + l.tx.fee;
       by_id_[id] = Where{address, l.tx.nonce};
       ++kept;
@@ -176,7 +176,7 @@ std::vector<absl::Status> Pool::Submit(absl::Span<const core::Transaction> txs) 
   for (size_t i = 0; i < txs.size(); ++i) ids[i] = core::ComputeTxId(txs[i]);
 
   absl::MutexLock lock(&mu_);
-  storage::WriteBatch batch;
+  Commit commit;
   std::vector<size_t> accepted;
   for (size_t i = 0; i < txs.size(); ++i) {
     if (!verdicts[i].ok()) continue;
@@ -215,25 +215,19 @@ std::vector<absl::Status> Pool::Submit(absl::Span<const core::Transaction> txs) 
       continue;
     }
     const uint64_t seq = next_seq_++;
-    s.queue.push_back(Entry{tx, ids[i], seq, false});
+    s.queue.push_back(Entry{tx, ids[i], seq, false, false});
     s.outflow += tx.amount + tx.fee;
     by_id_[ids[i]] = Where{tx.sender, tx.nonce};
-    batch.Put(Column::kPool, View(ids[i]), EncodeEntry(seq, tx));
+    commit.batch.Put(Column::kPool, View(ids[i]), EncodeEntry(seq, tx));
+    commit.ids.push_back(ids[i]);
     accepted.push_back(i);
   }
-  if (!batch.empty()) {
-    absl::Status written = store_->Write(batch, /*sync=*/true);
-    if (!written.ok()) {
-      // Undo in reverse so each sender's queue loses its newest entries first.
-      for (auto it = accepted.rbegin(); it != accepted.rend(); ++it) {
-        const core::Transaction& tx = txs[*it];
-        Sender& s = senders_[tx.sender];
-        s.queue.pop_back();
-        s.outflow -= tx.amount + tx.fee;
-        by_id_.erase(ids[*it]);
-        DropSenderIfEmpty(tx.sender);
-        verdicts[*it] = absl::UnavailableError(
-            absl::StrCat("transaction not stored: ", written.message()));
+  if (!accepted.empty()) {
+    GroupCommit(&commit);
+    if (!commit.status.ok()) {
+      for (size_t i : accepted) {
+        verdicts[i] = absl::UnavailableError(
+            absl::StrCat("transaction not stored: ", commit.status.message()));
       }
       accepted.clear();
     }
@@ -241,6 +235,69 @@ std::vector<absl::Status> Pool::Submit(absl::Span<const core::Transaction> txs) 
   accepted_total_ += accepted.size();
   rejected_total_ += txs.size() - accepted.size();
   return verdicts;
+}
+
+void Pool::GroupCommit(Commit* commit) {
+  commit_queue_.push_back(commit);
+  while (!commit->done) {
+    if (writing_) {
+      auto turn = [this, commit]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return commit->done || !writing_;
+      };
+      mu_.Await(absl::Condition(&turn));
+      continue;
+    }
+    // Write everything queued (this commit included) in one synced write.
+    writing_ = true;
+    std::vector<Commit*> group;
+    group.swap(commit_queue_);
+    storage::WriteBatch merged;
+    for (const Commit* c : group) {
+      for (const auto& op : c->batch.ops()) merged.Put(op.column, op.key, op.value);
+    }
+    mu_.Unlock();
+    const absl::Status written = store_->Write(merged, /*sync=*/true);
+    mu_.Lock();
+    writing_ = false;
+    if (written.ok()) {
+      for (Commit* c : group) {
+        for (const core::TxId& id : c->ids) {
+          // Gone only if a block made it invalid meanwhile (OnBlock's misfit drop).
+          if (Entry* e = Find(id)) e->durable = true;
+        }
+        c->done = true;
+      }
+    } else {
+      for (Commit* c : group) {
+        c->status = written;
+        c->done = true;
+      }
+      UndoUndurable(written);
+    }
+  }
+}
+
+void Pool::UndoUndurable(const absl::Status& error) {
+  // Entries become durable in the order they were queued, so what is not durable is a
+  // suffix of each sender's queue; later commits may depend on earlier ones (nonces), so
+  // everything not yet durable goes, including the commits that queued during the write.
+  std::vector<core::Address> emptied;
+  for (auto& [address, s] : senders_) {
+    while (!s.queue.empty() && !s.queue.back().durable) {
+      const Entry& e = s.queue.back();
+      s.outflow -= e.tx.amount + e.tx.fee;
+      by_id_.erase(e.id);
+      s.queue.pop_back();
+    }
+    if (s.queue.empty()) emptied.push_back(address);
+  }
+  for (const auto& address : emptied) DropSenderIfEmpty(address);
+  for (Commit* c : commit_queue_) {
+    c->status = absl::UnavailableError(
+        absl::StrCat("an earlier write it depended on failed: ", error.message()));
+    c->done = true;
+  }
+  commit_queue_.clear();
 }
 
 absl::StatusOr<std::vector<core::TxStatusInfo>> Pool::GetStatus(absl::Span<const core::TxId> ids) {
@@ -289,8 +346,9 @@ absl::StatusOr<std::vector<core::Transaction>> Pool::TakeForBlock(uint64_t heigh
   auto later = [](const Head& a, const Head& b) { return a.first > b.first; };
   std::priority_queue<Head, std::vector<Head>, decltype(later)> heads(later);
   absl::flat_hash_map<Sender*, size_t> taken;
+  // Only durable (acknowledged) entries; a sender's durable ones come first.
   for (auto& [address, s] : senders_) {
-    if (!s.queue.empty()) heads.emplace(s.queue.front().seq, &s);
+    if (!s.queue.empty() && s.queue.front().durable) heads.emplace(s.queue.front().seq, &s);
   }
   std::vector<core::Transaction> out;
   out.reserve(std::min<size_t>(max, by_id_.size()));
@@ -304,7 +362,7 @@ absl::StatusOr<std::vector<core::Transaction>> Pool::TakeForBlock(uint64_t heigh
       e.handed_out = true;
       handed_.push_back(e.id);
     }
-    if (n < s->queue.size()) heads.emplace(s->queue[n].seq, s);
+    if (n < s->queue.size() && s->queue[n].durable) heads.emplace(s->queue[n].seq, s);
   }
   return out;
 }

@@ -1,8 +1,11 @@
 // The pool role: unconfirmed transactions, checked on arrival and kept durably until a
 // block confirms them. Follows the chain (in a background thread) to drop what blocks
 // confirm and to return to `submitted` what a block builder took but did not land.
-// Thread-safe: one mutex guards the queues; Submit persists under it (one synced write
-// per call, so a batch costs one fsync).
+// Thread-safe: one mutex guards the queues. Submit checks and queues under it, then
+// persists with group commit: while one synced write is in flight, the submissions that
+// arrive meanwhile queue up and go to disk together in the next one, so a batch costs at
+// most one fsync and concurrent single submissions share theirs. A transaction is
+// acknowledged only once its write is durable; until then block builders do not see it.
 #ifndef DSC_POOL_POOL_H_
 #define DSC_POOL_POOL_H_
 
@@ -58,6 +61,14 @@ class Pool : public core::PoolApi {
     core::TxId id;
     uint64_t seq = 0;       // arrival order
     bool handed_out = false;
+    bool durable = false;   // its pool write has been synced
+  };
+  // The writes of one Submit call, waiting for (or in) a group commit.
+  struct Commit {
+    storage::WriteBatch batch;
+    std::vector<core::TxId> ids;   // the transactions it adds, in order
+    bool done = false;
+    absl::Status status;
   };
   // One sender's pending transactions: consecutive nonces from account.nonce.
   struct Sender {
@@ -75,6 +86,12 @@ class Pool : public core::PoolApi {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DropSenderIfEmpty(const core::Address& address) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Entry* Find(const core::TxId& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues `commit` and returns once it is durable or failed (commit->status). The caller
+  // whose commit finds no write in flight becomes the writer for everything queued.
+  void GroupCommit(Commit* commit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a failed write: removes every entry that is not durable (each sender's queue
+  // ends in them) and fails the commits still queued.
+  void UndoUndurable(const absl::Status& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   storage::Store* const store_;
   core::ChainApi* const chain_;
@@ -94,6 +111,8 @@ class Pool : public core::PoolApi {
   uint64_t rejected_total_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t confirmed_total_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<Commit*> commit_queue_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
   std::thread follower_;
 };
 

@@ -3,7 +3,12 @@
 // following the chain, capacity, durability across restarts, and write faults.
 #include "pool/pool.h"
 
+#include <atomic>
+#include <thread>
+
 #include <catch2/catch.hpp>
+
+#include "absl/synchronization/mutex.h"
 
 #include "storage/faulty_store.h"
 #include "testing/fixtures.h"
@@ -452,6 +457,173 @@ TEST_CASE("Pool: a failed write refuses the whole batch and keeps nothing", "[po
   CHECK(h.Stats().submitted == 3);
   CHECK(h.StoredEntries() == 3);
   CHECK(h.NextNonce(a) == 2);
+}
+
+// Forwards to another store; while `hold` is set, a Write waits (after counting itself as
+// in flight) until it is released, then fails if `fail` is set.
+class GateStore final : public storage::Store {
+ public:
+  explicit GateStore(storage::Store* base) : base_(base) {}
+  absl::StatusOr<std::string> Get(storage::Column column, std::string_view key) override {
+    return base_->Get(column, key);
+  }
+  absl::Status Scan(storage::Column column, std::string_view prefix, std::string_view start,
+                    bool reverse, const storage::ScanFn& fn) override {
+    return base_->Scan(column, prefix, start, reverse, fn);
+  }
+  absl::Status Write(const storage::WriteBatch& batch, bool sync) override {
+    absl::MutexLock lock(&mu_);
+    ++writes_;
+    ++in_flight_;
+    auto open = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !hold_; };
+    mu_.Await(absl::Condition(&open));
+    --in_flight_;
+    if (fail_) return absl::UnavailableError("gate write fault");
+    return base_->Write(batch, sync);
+  }
+  void Hold(bool fail) {
+    absl::MutexLock lock(&mu_);
+    hold_ = true;
+    fail_ = fail;
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    hold_ = false;
+  }
+  void AwaitInFlight() {
+    absl::MutexLock lock(&mu_);
+    auto busy = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ > 0; };
+    mu_.Await(absl::Condition(&busy));
+  }
+  void Reset() {
+    absl::MutexLock lock(&mu_);
+    fail_ = false;
+  }
+  int writes() {
+    absl::MutexLock lock(&mu_);
+    return writes_;
+  }
+
+ private:
+  storage::Store* const base_;
+  absl::Mutex mu_;
+  bool hold_ ABSL_GUARDED_BY(mu_) = false;
+  bool fail_ ABSL_GUARDED_BY(mu_) = false;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  int writes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Waits (bounded) until `pred` holds; false on timeout.
+template <typename Pred>
+bool Eventually(Pred pred) {
+  for (int i = 0; i < 2000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return pred();
+}
+
+TEST_CASE("Pool group-commits submissions that arrive during a write", "[pool]") {
+  testing::InitTesting();
+  auto memory = storage::NewMemoryStore();
+  GateStore gate(memory.get());
+  const auto a = TestKey(1), b = TestKey(2), c = TestKey(3);
+  PoolHarness h(&gate, TestParams({a, b, c}, 100 * kCoin));
+  const int writes_before = gate.writes();
+
+  // The first submission's write is held in flight; three more arrive meanwhile (one of
+  // them depends on the first: a's nonce 1).
+  gate.Hold(/*fail=*/false);
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> results(4);
+  const std::vector<Transaction> txs = {Tx(a, b, kCoin, 0), Tx(b, c, kCoin, 0),
+                                        Tx(c, a, kCoin, 0), Tx(a, c, kCoin, 1)};
+  threads.emplace_back([&] { results[0] = h.SubmitOne(txs[0]); });
+  gate.AwaitInFlight();
+  for (int i = 1; i < 4; ++i) threads.emplace_back([&, i] { results[i] = h.SubmitOne(txs[i]); });
+  // Not acknowledged yet, so not handed to a block builder either.
+  REQUIRE(Eventually([&] { return h.NextNonce(a) == 2 && h.NextNonce(c) == 1; }));
+  CHECK(h.Take(1, 100).empty());
+  gate.Release();
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) DSC_CHECK_OK(r);
+  // One write for the first submission, one for the three that queued behind it.
+  CHECK(gate.writes() - writes_before == 2);
+  CHECK(h.StoredEntries() == 4);
+  CHECK(h.Stats().accepted_total == 4);
+  CHECK(h.Take(1, 100).size() == 4);
+}
+
+TEST_CASE("Pool: a failed group write refuses its submissions and those queued behind it",
+          "[pool]") {
+  testing::InitTesting();
+  auto memory = storage::NewMemoryStore();
+  GateStore gate(memory.get());
+  const auto a = TestKey(1), b = TestKey(2), c = TestKey(3);
+  PoolHarness h(&gate, TestParams({a, b, c}, 100 * kCoin));
+  // One acknowledged transaction of a's stays.
+  const Transaction kept = Tx(a, b, kCoin, 0);
+  DSC_REQUIRE_OK(h.SubmitOne(kept));
+
+  gate.Hold(/*fail=*/true);
+  std::vector<absl::Status> results(3);
+  const std::vector<Transaction> txs = {Tx(a, b, kCoin, 1), Tx(a, c, kCoin, 2),
+                                        Tx(b, c, kCoin, 0)};
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { results[0] = h.SubmitOne(txs[0]); });
+  gate.AwaitInFlight();
+  threads.emplace_back([&] { results[1] = h.SubmitOne(txs[1]); });  // depends on txs[0]
+  threads.emplace_back([&] { results[2] = h.SubmitOne(txs[2]); });
+  REQUIRE(Eventually([&] { return h.NextNonce(a) == 3 && h.NextNonce(b) == 1; }));
+  gate.Release();
+  for (auto& t : threads) t.join();
+  DSC_CHECK_STATUS(results[0], absl::StatusCode::kUnavailable,
+                   "transaction not stored: gate write fault");
+  for (int i = 1; i < 3; ++i) {
+    DSC_CHECK_STATUS(results[i], absl::StatusCode::kUnavailable,
+                     "an earlier write it depended on failed");
+  }
+  // Only the acknowledged transaction is left, in memory and on disk.
+  CHECK(h.NextNonce(a) == 1);
+  CHECK(h.NextNonce(b) == 0);
+  CHECK(h.Stats().submitted == 1);
+  CHECK(h.StoredEntries() == 1);
+  for (const auto& tx : txs) CHECK(h.Status(tx).status == TxStatus::kUnknown);
+  CHECK(h.Take(1, 100) == std::vector<Transaction>{kept});
+
+  // The store works again: the same transactions go in.
+  gate.Reset();
+  for (const auto& tx : txs) DSC_CHECK_OK(h.SubmitOne(tx));
+  CHECK(h.StoredEntries() == 4);
+}
+
+TEST_CASE("Pool: concurrent single submissions on RocksDB are all kept", "[pool]") {
+  testing::InitTesting();
+  testing::TempDir dir("dsc_pool_group");
+  constexpr int kSenders = 8, kEach = 40;
+  std::vector<crypto::KeyPair> keys;
+  for (int i = 0; i < kSenders; ++i) keys.push_back(TestKey(10 + i));
+  const core::ConsensusParams params = TestParams(keys, 100 * kCoin);
+  {
+    auto store = testing::OpenRocks(dir.Sub("db"));
+    PoolHarness h(store.get(), params);
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int s = 0; s < kSenders; ++s) {
+      threads.emplace_back([&, s] {
+        for (int n = 0; n < kEach; ++n) {
+          if (!h.pool().Submit({Tx(keys[s], keys[(s + 1) % kSenders], 1, n)})[0].ok()) ++failures;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(failures == 0);
+    CHECK(h.Stats().submitted == kSenders * kEach);
+  }
+  auto store = testing::OpenRocks(dir.Sub("db"));
+  PoolHarness h(store.get(), params);
+  CHECK(h.Stats().submitted == kSenders * kEach);
+  for (int s = 0; s < kSenders; ++s) CHECK(h.NextNonce(keys[s]) == kEach);
 }
 
 }  // namespace
