@@ -19,7 +19,7 @@ namespace dsc::cli {
 // Flags that take a value: `--name=value` or `--name value`.
 inline constexpr std::string_view kValueFlags[] = {
     "node", "pool", "chain", "metronome", "validator", "wallet-dir", "config",
-    "fee",  "timeout", "limit", "interval", "count", "height",
+    "fee",  "timeout", "limit", "interval", "count", "height", "metronome-key",
 };
 // Flags without a value: `--name` (or `--name=true|false`).
 inline constexpr std::string_view kBoolFlags[] = {"no-wait", "watch", "txs", "help"};

@@ -323,13 +323,22 @@ absl::Status CmdWalletTransactions(Session& session, const Operands& operands) {
 // Checks a proof of provenance as a light client: the anchor header must be signed by
 // its producer (so it is the header the network hashed), the proof must recompute the
 // header's provenance_root, and what the chain claims (included, block, index) must be
-// what the proof shows. Prints the verdict, or returns why the proof fails.
+// what the proof shows; with --metronome-key the header must also carry that metronome's
+// countersignature. Prints the verdict, or returns why the proof fails.
 absl::Status CmdWalletVerify(Session& session, const Operands& operands) {
   absl::StatusOr<core::TxId> id = crypto::Decode32(operands[0], "transaction id");
   if (!id.ok()) return id.status();
   absl::StatusOr<std::optional<uint64_t>> height =
       IntFlag(session.args(), "height", 1, std::numeric_limits<int64_t>::max());
   if (!height.ok()) return height.status();
+  // The metronome countersigns every block: with its key, the anchor is known to be a
+  // block the network's metronome accepted, not just one some producer signed.
+  std::optional<core::PublicKey> metronome_key;
+  if (std::optional<std::string> text = session.args().Get("metronome-key"); text) {
+    absl::StatusOr<core::PublicKey> key = crypto::Decode32(*text, "--metronome-key");
+    if (!key.ok()) return key.status();
+    metronome_key = *key;
+  }
   absl::StatusOr<core::ChainApi*> chain = session.Chain();
   if (!chain.ok()) return chain.status();
   absl::StatusOr<core::ProvenanceProof> got = (*chain)->GetProof(*id, *height);
@@ -349,6 +358,12 @@ absl::Status CmdWalletVerify(Session& session, const Operands& operands) {
         "verification failed: the anchor header of block ", anchor.height, " (hash ",
         B58(anchor_hash), ") is not signed by its producer ", B58(anchor.producer),
         "; the header was altered"));
+  }
+  if (metronome_key.has_value() &&
+      !crypto::Verify(*metronome_key, hash_view, anchor.metronome_signature)) {
+    return absl::DataLossError(absl::StrCat(
+        "verification failed: the anchor header of block ", anchor.height, " (hash ",
+        B58(anchor_hash), ") is not signed by the metronome ", B58(*metronome_key)));
   }
   absl::StatusOr<core::TrieProofVerdict> verdict =
       core::VerifyTrieProof(anchor.provenance_root, *id, got->proof);
@@ -381,7 +396,10 @@ absl::Status CmdWalletVerify(Session& session, const Operands& operands) {
     p.Line(absl::StrCat("Transaction ", id_text, " is not in the chain as of block ",
                         anchor.height == 0 ? 0 : anchor.height - 1, tail));
   }
-  p.Line(absl::StrCat("Anchor: block ", anchor.height, ", hash ", B58(anchor_hash)));
+  p.Line(absl::StrCat("Anchor: block ", anchor.height, ", hash ", B58(anchor_hash),
+                      metronome_key.has_value()
+                          ? absl::StrCat(", signed by metronome ", B58(*metronome_key))
+                          : std::string()));
   return absl::OkStatus();
 }
 
@@ -501,9 +519,9 @@ const std::vector<Command>& Commands() {
       {"wallet", "transactions", "[ADDRESS] [--limit=N]",
        "confirmed transactions of the wallet (or of ADDRESS), newest first", 0, 1, {"limit"},
        CmdWalletTransactions},
-      {"wallet", "verify", "<id> [--height=N]",
+      {"wallet", "verify", "<id> [--height=N] [--metronome-key=K]",
        "check a proof of provenance of a transaction against a block header (default: the tip)",
-       1, 1, {"height"}, CmdWalletVerify},
+       1, 1, {"height", "metronome-key"}, CmdWalletVerify},
       {"wallet", "help", "", "this help for wallet commands", 0, 0, {}, nullptr},
       {"chain", "tip", "", "the last block and chain totals", 0, 0, {}, CmdChainTip},
       {"chain", "block", "<height|hash> [--txs]", "a block's header (and transactions)", 1, 1,

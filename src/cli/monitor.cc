@@ -99,6 +99,8 @@ int ShowScreen(Session& session, bool watching, std::optional<Sample>* previous)
     }
     p.Line(absl::StrCat("Blocks: ", status->blocks_by_validators, " by validators, ",
                         status->blocks_by_metronome, " by metronome"));
+    p.Line(absl::StrCat("Metronome key: ", B58(status->metronome_key),
+                        " (for dsc wallet verify --metronome-key)"));
   } else {
     p.Line(Unavailable("Metronome", status.status()));
   }

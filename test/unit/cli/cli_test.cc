@@ -622,6 +622,7 @@ struct ProvenanceWorld {
   core::Hash32 root{};
   std::map<core::TxId, std::pair<uint64_t, uint32_t>> confirmed;
   crypto::KeyPair producer = crypto::KeyPair::FromSeed(crypto::Seed{7});
+  crypto::KeyPair metronome = crypto::KeyPair::FromSeed(crypto::Seed{8});
   core::BlockHeader anchor;
 
   ProvenanceWorld() {
@@ -643,7 +644,10 @@ struct ProvenanceWorld {
     anchor.producer = producer.public_key;
     Sign();
   }
-  void Sign() { core::SignAsProducer(&anchor, producer); }
+  void Sign() {
+    core::SignAsProducer(&anchor, producer);
+    core::SignAsMetronome(&anchor, metronome);
+  }
   core::TxId Id(uint32_t i) const { return crypto::Blake2b256(absl::StrCat("confirmed ", i)); }
 
   // What an honest chain answers.
@@ -774,6 +778,35 @@ TEST_CASE("wallet verify refuses tampered proofs, wrong roots, wrong ids and fal
     tamper = [](core::ProvenanceProof* p) { p->included = false; };
     run_fails("shows the opposite");
   }
+}
+
+TEST_CASE("wallet verify checks the metronome's countersignature when given its key", "[cli]") {
+  Env env;
+  ProvenanceWorld world;
+  env.chain.get_proof = [&](const core::TxId& id, std::optional<uint64_t>) {
+    return world.Prove(id);
+  };
+  const core::TxId id = world.Id(3);
+  const std::string hash = B58(core::ComputeBlockHash(world.anchor));
+  Result r = env.Run({"wallet", "verify", B58(id),
+                      "--metronome-key=" + B58(world.metronome.public_key)});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out_lines.back() == absl::StrCat("Anchor: block 8, hash ", hash,
+                                           ", signed by metronome ",
+                                           B58(world.metronome.public_key)));
+  // A header signed by its producer but not by this metronome (e.g. a producer's own
+  // fork) is refused.
+  const crypto::KeyPair other = crypto::KeyPair::FromSeed(crypto::Seed{9});
+  r = env.Run({"wallet", "verify", B58(id), "--metronome-key=" + B58(other.public_key)});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Contains(absl::StrCat("verification failed: the anchor header of block 8 (hash ",
+                                          hash, ") is not signed by the metronome ",
+                                          B58(other.public_key))));
+  CHECK(r.out.find(" is in block") == std::string::npos);
+  r = env.Run({"wallet", "verify", B58(id), "--metronome-key=notakey"});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Contains("--metronome-key"));
 }
 
 TEST_CASE("wallet verify reports the chain's refusal and bad input", "[cli]") {
@@ -917,6 +950,8 @@ TEST_CASE("monitor shows every section and marks an unreachable one", "[cli]") {
   CHECK(HasLine(r, "Pool: unavailable (node p:1 is unreachable: connect failed)"));
   CHECK(HasLine(r, "Validators: 2, total hash rate 3.00 KH/s"));
   CHECK(HasLine(r, "Blocks: 8 by validators, 4 by metronome"));
+  CHECK(HasLine(r, absl::StrCat("Metronome key: ", B58(env.metronome.status.metronome_key),
+                                " (for dsc wallet verify --metronome-key)")));
   bool validator_line = false;
   for (const std::string& line : r.out_lines) {
     if (line.find("Validator #1: ") != std::string::npos) {
