@@ -438,8 +438,10 @@ absl::Status Chain::AppendBlock(const core::Block& block) {
     batch.Put(Column::kAccounts, View(address), core::EncodeAccount(account));
   }
   std::vector<core::TrieNewNode> trie_nodes;
-  auto new_root = core::Trie(&trie_nodes_).Insert(tip.provenance_root, std::move(entries),
-                                                  &trie_nodes);
+  trie_nodes.reserve(entries.size() * 8);
+  core::Trie trie(&trie_nodes_);
+  trie.set_threads(options_.trie_threads);
+  auto new_root = trie.Insert(tip.provenance_root, std::move(entries), &trie_nodes);
   if (!new_root.ok()) {
     if (absl::IsInvalidArgument(new_root.status())) return new_root.status();
     return absl::DataLossError(absl::StrCat("provenance trie update for block ", h.height,

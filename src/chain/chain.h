@@ -32,6 +32,9 @@ struct ChainOptions {
   // again. Not owned; may be null.
   core::SignatureCache* signature_cache = nullptr;
   size_t trie_cache_nodes = 1 << 20;  // provenance trie nodes kept in memory (65 B each)
+  // Threads for a block's provenance trie insertion (core::Trie::set_threads; only blocks
+  // of a few thousand transactions or more use a second one). The root does not depend on it.
+  int trie_threads = 2;
 };
 
 class Chain : public core::ChainApi {

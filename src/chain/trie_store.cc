@@ -1,6 +1,8 @@
 #include "chain/trie_store.h"
 
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "util/base58.h"
@@ -17,20 +19,11 @@ std::string_view View(const core::Hash32& h) {
 StoreTrieNodes::StoreTrieNodes(storage::Store* store, size_t cache_nodes)
     : store_(store), generation_size_(cache_nodes / 2) {}
 
-absl::Status StoreTrieNodes::GetNode(const core::Hash32& hash, core::TrieNodeBytes* out) {
-  if (generation_size_ > 0) {
-    absl::MutexLock lock(&mu_);
-    if (auto it = young_.find(hash); it != young_.end()) {
-      *out = it->second;
-      return absl::OkStatus();
-    }
-    if (auto it = old_.find(hash); it != old_.end()) {
-      *out = it->second;
-      CacheLocked(hash, *out);
-      return absl::OkStatus();
-    }
-  }
-  auto raw = store_->Get(storage::Column::kTrie, View(hash));
+namespace {
+
+// Checks a node read from the store under `hash` and copies it into *out.
+absl::Status CheckFetched(const core::Hash32& hash, const absl::StatusOr<std::string>& raw,
+                          core::TrieNodeBytes* out) {
   if (absl::IsNotFound(raw.status())) {
     return absl::NotFoundError(
         absl::StrCat("provenance trie node ", util::Base58Encode(hash), " is missing"));
@@ -45,9 +38,67 @@ absl::Status StoreTrieNodes::GetNode(const core::Hash32& hash, core::TrieNodeByt
     return absl::DataLossError(
         absl::StrCat("provenance trie node ", util::Base58Encode(hash), " is corrupt"));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool StoreTrieNodes::LookupLocked(const core::Hash32& hash, core::TrieNodeBytes* out) {
+  if (auto it = young_.find(hash); it != young_.end()) {
+    *out = it->second;
+    return true;
+  }
+  if (auto it = old_.find(hash); it != old_.end()) {
+    *out = it->second;
+    CacheLocked(hash, *out);
+    return true;
+  }
+  return false;
+}
+
+absl::Status StoreTrieNodes::GetNode(const core::Hash32& hash, core::TrieNodeBytes* out) {
+  if (generation_size_ > 0) {
+    absl::MutexLock lock(&mu_);
+    if (LookupLocked(hash, out)) return absl::OkStatus();
+  }
+  if (auto s = CheckFetched(hash, store_->Get(storage::Column::kTrie, View(hash)), out); !s.ok()) {
+    return s;
+  }
   if (generation_size_ > 0) {
     absl::MutexLock lock(&mu_);
     CacheLocked(hash, *out);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreTrieNodes::GetNodes(absl::Span<const core::Hash32> hashes,
+                                      absl::Span<core::TrieNodeBytes> out) {
+  if (out.size() != hashes.size()) {
+    return absl::InvalidArgumentError("GetNodes: output and hash counts differ");
+  }
+  std::vector<size_t> misses;
+  if (generation_size_ > 0) {
+    absl::MutexLock lock(&mu_);
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      if (!LookupLocked(hashes[i], &out[i])) misses.push_back(i);
+    }
+  } else {
+    misses.resize(hashes.size());
+    for (size_t i = 0; i < hashes.size(); ++i) misses[i] = i;
+  }
+  if (misses.empty()) return absl::OkStatus();
+  std::vector<std::string_view> keys;
+  keys.reserve(misses.size());
+  for (size_t i : misses) keys.push_back(View(hashes[i]));
+  const std::vector<absl::StatusOr<std::string>> raw =
+      store_->MultiGet(storage::Column::kTrie, keys);
+  if (raw.size() != misses.size()) return absl::InternalError("MultiGet returned a wrong count");
+  for (size_t j = 0; j < misses.size(); ++j) {
+    if (auto s = CheckFetched(hashes[misses[j]], raw[j], &out[misses[j]]); !s.ok()) return s;
+  }
+  if (generation_size_ > 0) {
+    absl::MutexLock lock(&mu_);
+    for (size_t i : misses) CacheLocked(hashes[i], out[i]);
   }
   return absl::OkStatus();
 }

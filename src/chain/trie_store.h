@@ -23,6 +23,11 @@ class StoreTrieNodes : public core::TrieNodeReader {
   // kDataLoss if the stored bytes are not a node with that hash.
   absl::Status GetNode(const core::Hash32& hash, core::TrieNodeBytes* out) override;
 
+  // As GetNode for each hash: serves the cache hits under one lock, then reads all the
+  // misses with one Store::MultiGet and caches them.
+  absl::Status GetNodes(absl::Span<const core::Hash32> hashes,
+                        absl::Span<core::TrieNodeBytes> out) override;
+
   // Adds every node of `nodes` to the batch as a kTrie put.
   static void AddToBatch(absl::Span<const core::TrieNewNode> nodes, storage::WriteBatch* batch);
 
@@ -31,6 +36,9 @@ class StoreTrieNodes : public core::TrieNodeReader {
 
  private:
   using Map = absl::flat_hash_map<core::Hash32, core::TrieNodeBytes, core::Hash32Hasher>;
+  // Copies a cached node into *out (refreshing an old-generation hit); false on a miss.
+  bool LookupLocked(const core::Hash32& hash, core::TrieNodeBytes* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CacheLocked(const core::Hash32& hash, const core::TrieNodeBytes& bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

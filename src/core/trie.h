@@ -22,7 +22,12 @@
 //
 // Storage is abstracted by TrieNodeReader (reads) and the returned list of new nodes
 // (writes), so the core stays free of I/O: the chain writes the new nodes into the same
-// batch as the block. Thread-safety: the free functions are pure; Trie functions are as
+// batch as the block.
+//
+// Insert walks the affected paths level by level (breadth first): all the nodes it needs
+// at one depth are read with one TrieNodeReader::GetNodes call, so a store can overlap
+// their latencies (prefetch, multi-get), and the new nodes are hashed bottom-up, level by
+// level, once the paths are known. Thread-safety: the free functions are pure; Trie functions are as
 // thread-safe as the TrieNodeReader passed in. MemoryTrieNodeStore is not thread-safe.
 #ifndef DSC_CORE_TRIE_H_
 #define DSC_CORE_TRIE_H_
@@ -30,6 +35,8 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +77,12 @@ class TrieNodeReader {
   // Reads the node whose hash is `hash` into *out. Returns kNotFound if the store has no
   // such node, another code on I/O failure.
   virtual absl::Status GetNode(const Hash32& hash, TrieNodeBytes* out) = 0;
+
+  // Reads the nodes whose hashes are `hashes` into out[i] (out.size() must equal
+  // hashes.size()). Returns OK if every node was read, else the error GetNode would give
+  // for the first failing hash in order; then the contents of `out` are unspecified. The
+  // default calls GetNode for each hash; stores override it to overlap the reads.
+  virtual absl::Status GetNodes(absl::Span<const Hash32> hashes, absl::Span<TrieNodeBytes> out);
 };
 
 // Hash functor for hash-keyed maps: the first 8 bytes of a BLAKE2b output are uniform.
@@ -81,18 +94,57 @@ struct Hash32Hasher {
   }
 };
 
-// An in-memory node store (tests, the light client's fakes, benchmarks). Not thread-safe.
+namespace trie_internal {
+
+// Allocates blocks of 64 MiB or more aligned to 2 MiB and asks Linux to back them with
+// transparent huge pages (madvise), other blocks with operator new. A big node table is
+// read at random; with 4 KiB pages nearly every read also misses the TLB.
+void* AllocateTable(size_t bytes);
+void DeallocateTable(void* p, size_t bytes);
+
+template <class T>
+struct TableAllocator {
+  using value_type = T;
+  TableAllocator() = default;
+  template <class U>
+  TableAllocator(const TableAllocator<U>&) {}  // NOLINT: rebinding must be implicit
+  T* allocate(size_t n) { return static_cast<T*>(AllocateTable(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) { DeallocateTable(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const TableAllocator<U>&) const { return true; }
+};
+
+}  // namespace trie_internal
+
+// An in-memory node store (tests, the light client's fakes, benchmarks), split into
+// `shards` hash tables by a key byte. Writes (Put, PutAll, Erase, EraseAll, Reserve) must
+// not run concurrently with anything else; concurrent reads (GetNode, GetNodes) are safe.
+// The batch operations prefetch the tables a few keys ahead; with shards > 1, PutAll and
+// EraseAll of big batches write the shards on up to `shards` threads at once.
 class MemoryTrieNodeStore : public TrieNodeReader {
  public:
+  explicit MemoryTrieNodeStore(int shards = 1);
+
   absl::Status GetNode(const Hash32& hash, TrieNodeBytes* out) override;
-  void Put(const TrieNewNode& node) { nodes_.insert_or_assign(node.hash, node.bytes); }
+  absl::Status GetNodes(absl::Span<const Hash32> hashes, absl::Span<TrieNodeBytes> out) override;
+  void Put(const TrieNewNode& node) { ShardOf(node.hash).insert_or_assign(node.hash, node.bytes); }
   void PutAll(absl::Span<const TrieNewNode> nodes);
-  void Erase(const Hash32& hash) { nodes_.erase(hash); }
-  size_t size() const { return nodes_.size(); }
-  void Reserve(size_t n) { nodes_.reserve(n); }
+  void Erase(const Hash32& hash) { ShardOf(hash).erase(hash); }
+  // Erases every hash of `hashes` (absent ones are ignored).
+  void EraseAll(absl::Span<const Hash32> hashes);
+  size_t size() const;
+  // Makes room for `n` nodes in all.
+  void Reserve(size_t n);
 
  private:
-  absl::flat_hash_map<Hash32, TrieNodeBytes, Hash32Hasher> nodes_;
+  using Map = absl::flat_hash_map<
+      Hash32, TrieNodeBytes, Hash32Hasher, std::equal_to<Hash32>,
+      trie_internal::TableAllocator<std::pair<const Hash32, TrieNodeBytes>>>;
+  // The shard is chosen by key byte 8, independent of the bytes Hash32Hasher uses.
+  size_t ShardIndex(const Hash32& hash) const { return hash[8] % shards_.size(); }
+  Map& ShardOf(const Hash32& hash) { return shards_[ShardIndex(hash)]; }
+
+  std::vector<Map> shards_;
 };
 
 // The hash of a leaf, of an internal node (the empty subtree is Hash32{}).
@@ -148,18 +200,27 @@ absl::StatusOr<TrieProofVerdict> VerifyTrieProof(const Hash32& root, const Hash3
                                                  const TrieProof& proof);
 
 // Operations on a trie whose nodes live in a TrieNodeReader.
+// Insert keeps scratch buffers in the Trie so that a long-lived Trie does not allocate
+// per call: do not call Insert on one Trie from two threads at once.
 class Trie {
  public:
-  explicit Trie(TrieNodeReader* nodes) : nodes_(nodes) {}
+  explicit Trie(TrieNodeReader* nodes);
+  ~Trie();
+  Trie(Trie&&) noexcept;
+  Trie& operator=(Trie&&) noexcept;
 
-  // Lets Insert work on up to `threads` disjoint subtrees at once (default 1). Only for a
-  // TrieNodeReader that is safe for concurrent reads; the result does not change.
+  // Lets Insert work on up to `threads` disjoint subtrees at once (default 1), each read
+  // and hashed level by level on its own thread. Only for a TrieNodeReader that is safe
+  // for concurrent reads; the result does not change.
   void set_threads(int threads) { threads_ = threads < 1 ? 1 : threads; }
 
   // Inserts `entries` (any order; keys must be distinct, else kInvalidArgument) into the
   // trie of `root`. An existing key gets the new value hash. Appends every node created
   // to *new_nodes (the caller persists them; nothing is written here) and returns the
-  // new root. kNotFound / kDataLoss if a node on the way is missing or corrupt.
+  // new root; a node the old version already holds unchanged (a leaf that only moves
+  // down) is not appended, other nodes may be. The order of *new_nodes and *stale is
+  // unspecified. kNotFound / kDataLoss if a node on the way is missing or corrupt (then
+  // *new_nodes and *stale may hold a partial result).
   // If `stale` is not null, appends the hashes of the nodes of the old version that the
   // new root no longer references (a store that keeps only the latest version may drop
   // them; the chain keeps them so that older roots stay provable).
@@ -174,13 +235,23 @@ class Trie {
   absl::StatusOr<std::optional<Hash32>> Get(const Hash32& root, const Hash32& key);
 
  private:
+  struct Lane;  // one thread's scratch buffers (trie.cc)
+
+  // Forks disjoint subtrees onto threads near the top (the left one onto another lane),
+  // then calls InsertLevels with `lane`'s buffers.
   absl::StatusOr<Hash32> InsertAt(const Hash32& node, size_t depth,
-                                  absl::Span<const TrieEntry> entries,
+                                  absl::Span<const TrieEntry> entries, size_t lane,
                                   std::vector<TrieNewNode>* out, std::vector<Hash32>* stale);
+  // The breadth-first insertion of `entries` (sorted, distinct, all sharing the first
+  // `depth` bits) into the subtree `node` rooted at `depth`.
+  absl::StatusOr<Hash32> InsertLevels(const Hash32& node, size_t depth,
+                                      absl::Span<const TrieEntry> entries, Lane& lane,
+                                      std::vector<TrieNewNode>* out, std::vector<Hash32>* stale);
   absl::Status Load(const Hash32& hash, TrieNodeBytes* out);
 
   TrieNodeReader* nodes_;
   int threads_ = 1;
+  std::vector<std::unique_ptr<Lane>> lanes_;  // lanes_[i] for i < threads_, made on demand
 };
 
 }  // namespace dsc::core

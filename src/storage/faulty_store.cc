@@ -17,6 +17,16 @@ absl::StatusOr<std::string> FaultyStore::Get(Column column, std::string_view key
   return base_->Get(column, key);
 }
 
+std::vector<absl::StatusOr<std::string>> FaultyStore::MultiGet(
+    Column column, absl::Span<const std::string_view> keys) {
+  if (fail_reads_.load()) {
+    injected_read_faults_.fetch_add(1);
+    return std::vector<absl::StatusOr<std::string>>(
+        keys.size(), absl::UnavailableError("injected read fault"));
+  }
+  return base_->MultiGet(column, keys);
+}
+
 absl::Status FaultyStore::Write(const WriteBatch& batch, bool sync) {
   const bool countdown_hit = NextWriteFails();
   if (countdown_hit || fail_writes_.load()) {

@@ -9,7 +9,8 @@
 //  - SetFailWrites(true): every Write returns kUnavailable "injected write fault" and
 //    applies nothing, until SetFailWrites(false).
 //  - SetFailReads(true): every Get and Scan returns kUnavailable "injected read fault"
-//    without forwarding (a Scan calls `fn` for no entry), until SetFailReads(false).
+//    without forwarding (a Scan calls `fn` for no entry), and a MultiGet returns it for
+//    every key, until SetFailReads(false).
 //  - Writes that were failed by injection count toward injected_write_faults(); only
 //    forwarded writes reach the wrapped store. A Write counts toward FailNthWrite even
 //    if it was already failed by SetFailWrites.
@@ -26,6 +27,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -44,6 +46,8 @@ class FaultyStore final : public Store {
   FaultyStore& operator=(const FaultyStore&) = delete;
 
   absl::StatusOr<std::string> Get(Column column, std::string_view key) override;
+  std::vector<absl::StatusOr<std::string>> MultiGet(
+      Column column, absl::Span<const std::string_view> keys) override;
   absl::Status Write(const WriteBatch& batch, bool sync) override;
   absl::Status Scan(Column column, std::string_view prefix, std::string_view start,
                     bool reverse, const ScanFn& fn) override;
@@ -59,7 +63,7 @@ class FaultyStore final : public Store {
 
   // Number of Writes failed by injection so far.
   int64_t injected_write_faults() const;
-  // Number of Gets and Scans failed by injection so far.
+  // Number of Gets, MultiGets and Scans failed by injection so far (a MultiGet counts once).
   int64_t injected_read_faults() const;
 
   Store* base() const { return base_; }

@@ -46,6 +46,30 @@ class MemoryStore final : public Store {
     return it->second;
   }
 
+  std::vector<absl::StatusOr<std::string>> MultiGet(
+      Column column, absl::Span<const std::string_view> keys) override {
+    std::vector<absl::StatusOr<std::string>> values;
+    values.reserve(keys.size());
+    if (!internal::IsValidColumn(column)) {
+      const absl::Status invalid = absl::InvalidArgumentError(
+          absl::StrCat("get: invalid column ", static_cast<int>(column)));
+      values.assign(keys.size(), invalid);
+      return values;
+    }
+    std::lock_guard<std::mutex> lock(mu_);  // one view for the whole batch
+    const Map& map = maps_[static_cast<int>(column)];
+    for (std::string_view key : keys) {
+      auto it = map.find(key);
+      if (it == map.end()) {
+        values.push_back(absl::NotFoundError(
+            absl::StrCat("get ", internal::ToAbsl(ColumnName(column)), ": key not found")));
+      } else {
+        values.push_back(it->second);
+      }
+    }
+    return values;
+  }
+
   absl::Status Write(const WriteBatch& batch, bool sync) override {
     for (const WriteBatch::Op& op : batch.ops()) {
       if (!internal::IsValidColumn(op.column)) {

@@ -24,6 +24,14 @@ std::string_view ColumnName(Column column) {
   return "unknown";
 }
 
+std::vector<absl::StatusOr<std::string>> Store::MultiGet(Column column,
+                                                         absl::Span<const std::string_view> keys) {
+  std::vector<absl::StatusOr<std::string>> values;
+  values.reserve(keys.size());
+  for (std::string_view key : keys) values.push_back(Get(column, key));
+  return values;
+}
+
 void WriteBatch::Put(Column column, std::string_view key, std::string_view value) {
   ops_.push_back(Op{column, std::string(key), std::string(value), /*is_delete=*/false});
 }

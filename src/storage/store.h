@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace dsc::storage {
 
@@ -61,6 +62,13 @@ class Store {
 
   // Returns the value of `key`, kNotFound if absent, another code on I/O failure.
   virtual absl::StatusOr<std::string> Get(Column column, std::string_view key) = 0;
+
+  // Looks up every key of `keys` in `column`: element i is what Get(column, keys[i])
+  // would return (kNotFound for an absent key), from one consistent view of the store
+  // where the implementation can (RocksDB, memory). The default calls Get for each key;
+  // stores override it to batch the lookups.
+  virtual std::vector<absl::StatusOr<std::string>> MultiGet(Column column,
+                                                            absl::Span<const std::string_view> keys);
 
   // Applies every op of `batch` atomically, in order. With `sync` the write is durable
   // (fsync'd WAL) before this returns. On error nothing of the batch is visible.

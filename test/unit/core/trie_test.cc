@@ -1,6 +1,8 @@
 #include "core/trie.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <random>
 #include <vector>
@@ -294,6 +296,309 @@ TEST_CASE("trie proofs stay logarithmic", "[core]") {
   auto full = trie2.Insert(*half, std::vector<TrieEntry>(batch.begin() + 10000, batch.end()), &nodes);
   REQUIRE(full.ok());
   CHECK(*full == f.root);
+}
+
+// The recursive depth-first insertion the level-order Trie::Insert replaced, kept as a
+// reference: same root, same stale nodes; its new nodes may also repeat leaves the old
+// version already holds.
+struct Reference {
+  TrieNodeReader* nodes;
+  std::vector<TrieNewNode> out;
+  std::vector<Hash32> stale;
+
+  Hash32 Emit(uint8_t tag, const Hash32& a, const Hash32& b) {
+    TrieNewNode n;
+    n.bytes[0] = tag;
+    std::memcpy(n.bytes.data() + 1, a.data(), 32);
+    std::memcpy(n.bytes.data() + 33, b.data(), 32);
+    n.hash = crypto::Blake2b256(absl::MakeConstSpan(n.bytes));
+    out.push_back(n);
+    return n.hash;
+  }
+  static size_t Split(const std::vector<TrieEntry>& e, size_t depth) {
+    size_t i = 0;
+    while (i < e.size() && TrieKeyBit(e[i].key, depth) == 0) ++i;
+    return i;
+  }
+  Hash32 Build(size_t depth, const std::vector<TrieEntry>& e) {
+    if (e.size() == 1) return Emit(kTrieLeafTag, e[0].key, e[0].value_hash);
+    const size_t split = Split(e, depth);
+    const std::vector<TrieEntry> l(e.begin(), e.begin() + split), r(e.begin() + split, e.end());
+    const Hash32 left = l.empty() ? Hash32{} : Build(depth + 1, l);
+    const Hash32 right = r.empty() ? Hash32{} : Build(depth + 1, r);
+    return Emit(kTrieInternalTag, left, right);
+  }
+  Hash32 At(const Hash32& node, size_t depth, const std::vector<TrieEntry>& e) {
+    if (e.empty()) return node;
+    if (node == Hash32{}) return Build(depth, e);
+    TrieNodeBytes bytes;
+    REQUIRE(nodes->GetNode(node, &bytes).ok());
+    Hash32 a, b;
+    std::memcpy(a.data(), bytes.data() + 1, 32);
+    std::memcpy(b.data(), bytes.data() + 33, 32);
+    if (bytes[0] == kTrieLeafTag) {
+      std::vector<TrieEntry> merged = e;
+      bool updated = false;
+      for (const auto& x : e) {
+        if (x.key == a) {
+          updated = true;
+          if (x.value_hash != b) stale.push_back(node);
+        }
+      }
+      if (!updated) merged.push_back({a, b});
+      std::sort(merged.begin(), merged.end(),
+                [](const TrieEntry& x, const TrieEntry& y) { return x.key < y.key; });
+      return Build(depth, merged);
+    }
+    const size_t split = Split(e, depth);
+    const Hash32 left = At(a, depth + 1, std::vector<TrieEntry>(e.begin(), e.begin() + split));
+    const Hash32 right = At(b, depth + 1, std::vector<TrieEntry>(e.begin() + split, e.end()));
+    const Hash32 h = Emit(kTrieInternalTag, left, right);
+    if (h != node) stale.push_back(node);
+    return h;
+  }
+  Hash32 Insert(const Hash32& root, std::vector<TrieEntry> e) {
+    std::sort(e.begin(), e.end(), [](const TrieEntry& x, const TrieEntry& y) { return x.key < y.key; });
+    return At(root, 0, e);
+  }
+};
+
+std::vector<Hash32> Sorted(std::vector<Hash32> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// A reader with only GetNode (so Trie uses the default GetNodes) that counts its reads and
+// can report one node with a bad tag.
+class PlainReader : public TrieNodeReader {
+ public:
+  explicit PlainReader(MemoryTrieNodeStore* store) : store_(store) {}
+  absl::Status GetNode(const Hash32& hash, TrieNodeBytes* out) override {
+    ++reads;
+    if (auto s = store_->GetNode(hash, out); !s.ok()) return s;
+    if (hash == corrupt) (*out)[0] = 0x42;
+    return absl::OkStatus();
+  }
+  size_t reads = 0;
+  Hash32 corrupt{};
+
+ private:
+  MemoryTrieNodeStore* store_;
+};
+
+TEST_CASE("level-order Insert matches the recursive reference on random batches", "[core]") {
+  for (const uint64_t seed : {5u}) {
+    for (const int threads : {1, 2, 4}) {
+      INFO("seed " << seed << " threads " << threads);
+      std::mt19937_64 rng(seed);
+      MemoryTrieNodeStore store(threads);  // the pruned latest version
+      MemoryTrieNodeStore all;             // every version, for the reference
+      Trie trie(&store);
+      trie.set_threads(threads);
+      Hash32 root{};
+      std::map<Hash32, Hash32> model;
+      for (int b = 0; b < 6; ++b) {
+        // Small batches, then batches big enough to fork (>= 2048 entries per side).
+        const size_t n = b < 4 ? rng() % 300 : 9000 + rng() % 3000;
+        std::vector<TrieEntry> batch;
+        std::map<Hash32, bool> used;
+        for (size_t i = 0; i < n; ++i) {
+          Hash32 key = RandomArray<32>(rng);
+          const int kind = static_cast<int>(rng() % 10);
+          if (kind < 3 && !model.empty()) {
+            key = std::next(model.begin(), static_cast<long>(rng() % model.size()))->first;
+          }
+          if (used.count(key)) continue;
+          used[key] = true;
+          // Updates: sometimes the same value (nothing changes), usually a new one.
+          Hash32 value = TxProvenanceValue(b + 1, static_cast<uint32_t>(i));
+          if (kind == 0 && model.count(key)) value = model[key];
+          batch.push_back({key, value});
+          model[key] = value;
+        }
+        Reference ref{&all, {}, {}};
+        const Hash32 want = ref.Insert(root, batch);
+        std::vector<TrieNewNode> nodes;
+        std::vector<Hash32> stale;
+        auto got = trie.Insert(root, batch, &nodes, &stale);
+        REQUIRE(got.ok());
+        CHECK(*got == want);
+        CHECK(Sorted(stale) == Sorted(ref.stale));
+        // Every new node is one of the reference's; the reference's others are unchanged
+        // leaves the old version already holds.
+        std::map<Hash32, TrieNodeBytes> mine, theirs;
+        size_t bad = 0;
+        for (const auto& node : nodes) {
+          bad += node.hash != crypto::Blake2b256(absl::MakeConstSpan(node.bytes));
+          mine[node.hash] = node.bytes;
+        }
+        for (const auto& node : ref.out) theirs[node.hash] = node.bytes;
+        for (const auto& [h, bytes] : mine) bad += theirs.count(h) == 0 || theirs[h] != bytes;
+        for (const auto& [h, bytes] : theirs) {
+          TrieNodeBytes old;
+          if (mine.count(h) == 0) bad += !store.GetNode(h, &old).ok() || old[0] != kTrieLeafTag;
+        }
+        CHECK(bad == 0);
+        all.PutAll(ref.out);
+        store.PutAll(nodes);
+        store.EraseAll(stale);
+        root = *got;
+      }
+      // The pruned store holds exactly the latest version: as many nodes as a fresh trie.
+      MemoryTrieNodeStore fresh;
+      std::vector<TrieEntry> entries;
+      for (const auto& [k, v] : model) entries.push_back({k, v});
+      std::vector<TrieNewNode> nodes;
+      auto once = Trie(&fresh).Insert(Hash32{}, entries, &nodes);
+      REQUIRE(once.ok());
+      CHECK(*once == root);
+      fresh.PutAll(nodes);
+      CHECK(store.size() == fresh.size());
+      for (int i = 0; i < 200; ++i) {
+        const Hash32& key = entries[rng() % entries.size()].key;
+        auto value = trie.Get(root, key);
+        REQUIRE(value.ok());
+        REQUIRE(value->has_value());
+        CHECK(**value == model[key]);
+      }
+    }
+  }
+}
+
+TEST_CASE("trie Insert reads each node once through the default GetNodes", "[core]") {
+  std::mt19937_64 rng(11);
+  MemoryTrieNodeStore store;
+  PlainReader reader(&store);
+  Trie trie(&reader);
+  std::vector<TrieEntry> batch;
+  for (int i = 0; i < 2000; ++i) batch.push_back({RandomArray<32>(rng), TxProvenanceValue(1, i)});
+  std::vector<TrieNewNode> nodes;
+  auto root = trie.Insert(Hash32{}, batch, &nodes);
+  REQUIRE(root.ok());
+  CHECK(reader.reads == 0);  // an empty trie needs no reads
+  store.PutAll(nodes);
+  std::vector<TrieEntry> more;
+  for (int i = 0; i < 500; ++i) more.push_back({RandomArray<32>(rng), TxProvenanceValue(2, i)});
+  Reference ref{&store, {}, {}};
+  const Hash32 want = ref.Insert(*root, more);
+  nodes.clear();
+  std::vector<Hash32> stale;
+  auto next = trie.Insert(*root, more, &nodes, &stale);
+  REQUIRE(next.ok());
+  CHECK(*next == want);
+  // One read per old node on the paths: the stale internal nodes plus the leaves met.
+  const size_t leaves_met = ref.out.size() - nodes.size();
+  CHECK(reader.reads == stale.size() + leaves_met);
+}
+
+TEST_CASE("trie Insert errors: missing and corrupt nodes deep down, duplicates", "[core]") {
+  std::mt19937_64 rng(12);
+  MemoryTrieNodeStore store;
+  std::vector<TrieEntry> batch;
+  for (int i = 0; i < 10000; ++i) batch.push_back({RandomArray<32>(rng), TxProvenanceValue(1, i)});
+  std::vector<TrieNewNode> nodes;
+  auto root = Trie(&store).Insert(Hash32{}, batch, &nodes);
+  REQUIRE(root.ok());
+  store.PutAll(nodes);
+  // A node a few levels down on the path of batch[0].
+  Hash32 victim = *root;
+  for (int depth = 0; depth < 4; ++depth) {
+    TrieNodeBytes bytes;
+    REQUIRE(store.GetNode(victim, &bytes).ok());
+    REQUIRE(bytes[0] == kTrieInternalTag);
+    std::memcpy(victim.data(), bytes.data() + (TrieKeyBit(batch[0].key, depth) == 0 ? 1 : 33), 32);
+  }
+  std::vector<TrieEntry> more;
+  for (int i = 0; i < 9000; ++i) more.push_back({RandomArray<32>(rng), TxProvenanceValue(2, i)});
+  more.push_back({batch[0].key, TxProvenanceValue(3, 0)});  // passes through the victim
+  for (const int threads : {1, 2}) {
+    INFO("threads " << threads);
+    PlainReader reader(&store);
+    reader.corrupt = victim;
+    Trie trie(&reader);
+    trie.set_threads(threads);
+    nodes.clear();
+    CHECK(trie.Insert(*root, more, &nodes).status().code() == absl::StatusCode::kDataLoss);
+    MemoryTrieNodeStore partial;  // every node but the victim
+    for (const auto& node : nodes) partial.Put(node);
+    Trie other(&store);
+    other.set_threads(threads);
+    std::vector<TrieNewNode> all_nodes;
+    REQUIRE(Trie(&store).Insert(Hash32{}, batch, &all_nodes).ok());
+    for (const auto& node : all_nodes) {
+      if (node.hash != victim) partial.Put(node);
+    }
+    Trie missing(&partial);
+    missing.set_threads(threads);
+    nodes.clear();
+    const absl::Status s = missing.Insert(*root, more, &nodes).status();
+    CHECK(s.code() == absl::StatusCode::kNotFound);
+    // Without the victim's path the same trie updates fine.
+    std::vector<TrieEntry> elsewhere(more.begin(), more.end() - 1);
+    nodes.clear();
+    std::vector<Hash32> stale;
+    auto ok = other.Insert(*root, elsewhere, &nodes, &stale);
+    REQUIRE(ok.ok());
+  }
+  nodes.clear();
+  more.push_back(more[17]);
+  CHECK(Trie(&store).Insert(*root, more, &nodes).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("MemoryTrieNodeStore batch reads and writes match the single ones", "[core]") {
+  for (const int shards : {1, 2, 3}) {
+    INFO("shards " << shards);
+    std::mt19937_64 rng(13);
+    MemoryTrieNodeStore store(shards);
+    store.Reserve(1000);
+    std::vector<TrieNewNode> nodes(20000);
+    for (auto& node : nodes) {
+      node.bytes[0] = kTrieLeafTag;
+      const Hash32 k = RandomArray<32>(rng), v = RandomArray<32>(rng);
+      std::memcpy(node.bytes.data() + 1, k.data(), 32);
+      std::memcpy(node.bytes.data() + 33, v.data(), 32);
+      node.hash = crypto::Blake2b256(absl::MakeConstSpan(node.bytes));
+    }
+    store.PutAll(nodes);  // big enough to write the shards on several threads
+    store.PutAll(absl::MakeConstSpan(nodes).subspan(0, 10));  // re-putting is harmless
+    CHECK(store.size() == nodes.size());
+    std::vector<Hash32> hashes;
+    for (size_t i = 0; i < nodes.size(); i += 3) hashes.push_back(nodes[i].hash);
+    std::vector<TrieNodeBytes> out(hashes.size());
+    REQUIRE(store.GetNodes(hashes, absl::MakeSpan(out)).ok());
+    for (size_t i = 0; i < hashes.size(); ++i) CHECK(out[i] == nodes[i * 3].bytes);
+    CHECK(store.GetNodes({}, {}).ok());
+    // Erase every other node; absent hashes are ignored.
+    std::vector<Hash32> erase;
+    for (size_t i = 0; i < nodes.size(); i += 2) erase.push_back(nodes[i].hash);
+    erase.push_back(RandomArray<32>(rng));
+    store.EraseAll(erase);
+    CHECK(store.size() == nodes.size() / 2);
+    TrieNodeBytes one;
+    for (size_t i = 0; i < 100; ++i) {
+      CHECK(store.GetNode(nodes[i].hash, &one).code() ==
+            (i % 2 == 0 ? absl::StatusCode::kNotFound : absl::StatusCode::kOk));
+    }
+    // A missing hash fails the batch with kNotFound naming it.
+    const std::vector<Hash32> with_missing = {nodes[1].hash, nodes[2].hash, nodes[3].hash};
+    std::vector<TrieNodeBytes> three(3);
+    const absl::Status s = store.GetNodes(with_missing, absl::MakeSpan(three));
+    CHECK(s.code() == absl::StatusCode::kNotFound);
+    CHECK(three[0] == nodes[1].bytes);
+    std::vector<TrieNodeBytes> two(2);
+    CHECK(store.GetNodes(with_missing, absl::MakeSpan(two)).code() ==
+          absl::StatusCode::kInvalidArgument);
+    // The default GetNodes (GetNode per hash) agrees.
+    PlainReader plain(&store);
+    CHECK(plain.GetNodes(with_missing, absl::MakeSpan(three)).code() == absl::StatusCode::kNotFound);
+    const std::vector<Hash32> present = {nodes[5].hash, nodes[1].hash};
+    REQUIRE(plain.GetNodes(present, absl::MakeSpan(two)).ok());
+    CHECK(two[0] == nodes[5].bytes);
+    CHECK(two[1] == nodes[1].bytes);
+    CHECK(plain.GetNodes(present, absl::MakeSpan(three)).code() ==
+          absl::StatusCode::kInvalidArgument);
+  }
 }
 
 TEST_CASE("trie reports a missing node", "[core]") {

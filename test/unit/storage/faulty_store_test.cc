@@ -121,11 +121,23 @@ TEMPLATE_TEST_CASE("FaultyStore injected read fault", "[storage][faulty]", Rocks
   CHECK(scan.code() == absl::StatusCode::kUnavailable);
   CHECK(calls == 0);
   CHECK(store.injected_read_faults() == 2);
+  const std::vector<std::string_view> keys = {"tip", "missing"};
+  const auto multi = store.MultiGet(Column::kMeta, keys);
+  REQUIRE(multi.size() == 2);
+  for (const auto& v : multi) {
+    CHECK(v.status().code() == absl::StatusCode::kUnavailable);
+    CHECK(v.status().message() == "injected read fault");
+  }
+  CHECK(store.injected_read_faults() == 3);
   // Writes still go through while reads fail.
   DSC_REQUIRE_OK(store.Write(ThreeColumnBatch("2"), false));
 
   store.ClearFaults();
   CHECK(*store.Get(Column::kMeta, "tip") == "2");
+  const auto forwarded = store.MultiGet(Column::kMeta, keys);
+  REQUIRE(forwarded.size() == 2);
+  CHECK(*forwarded[0] == "2");
+  CHECK(absl::IsNotFound(forwarded[1].status()));
   CHECK(Keys(Collect(store, Column::kBlocks)) == Strings{"b-1", "b-2"});
 }
 

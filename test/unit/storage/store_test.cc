@@ -102,6 +102,63 @@ TEMPLATE_TEST_CASE("Store get, put and delete", "[storage]", RocksFixture, Memor
   }
 }
 
+TEMPLATE_TEST_CASE("Store MultiGet answers each key as Get does", "[storage]", RocksFixture,
+                   MemoryFixture) {
+  TestType fixture;
+  Store& store = fixture.store();
+  INFO("store: " << TestType::kName);
+  CHECK(store.MultiGet(Column::kTrie, {}).empty());
+
+  WriteBatch batch;
+  batch.Put(Column::kTrie, "a", "1");
+  batch.Put(Column::kTrie, Bin("b\0z"), Bin("2\0"));
+  batch.Put(Column::kTrie, "empty", "");
+  batch.Put(Column::kMeta, "c", "other column");
+  DSC_REQUIRE_OK(store.Write(batch, false));
+
+  const std::vector<std::string> keys = {"c", Bin("b\0z"), "a", "missing", "empty", "a", "b"};
+  const std::vector<std::string_view> views(keys.begin(), keys.end());
+  const std::vector<absl::StatusOr<std::string>> got = store.MultiGet(Column::kTrie, views);
+  REQUIRE(got.size() == keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    INFO("key " << i);
+    const absl::StatusOr<std::string> one = store.Get(Column::kTrie, keys[i]);
+    CHECK(got[i].status().code() == one.status().code());
+    if (one.ok()) CHECK(*got[i] == *one);
+  }
+  CHECK(got[0].status().code() == absl::StatusCode::kNotFound);  // only in kMeta
+  CHECK(*got[1] == Bin("2\0"));
+  CHECK(*got[2] == "1");
+  CHECK(got[4]->empty());
+  CHECK(*got[5] == "1");
+
+  // Many keys at once (RocksDB batches them internally).
+  batch.Clear();
+  std::vector<std::string> many;
+  for (int i = 0; i < 300; ++i) {
+    many.push_back(absl::StrCat("k", i));
+    if (i % 3 != 0) batch.Put(Column::kTrie, many.back(), absl::StrCat("v", i));
+  }
+  DSC_REQUIRE_OK(store.Write(batch, false));
+  const std::vector<std::string_view> many_views(many.begin(), many.end());
+  const auto many_got = store.MultiGet(Column::kTrie, many_views);
+  REQUIRE(many_got.size() == many.size());
+  for (int i = 0; i < 300; ++i) {
+    INFO("k" << i);
+    if (i % 3 == 0) {
+      CHECK(absl::IsNotFound(many_got[i].status()));
+    } else {
+      REQUIRE(many_got[i].ok());
+      CHECK(*many_got[i] == absl::StrCat("v", i));
+    }
+  }
+
+  const std::vector<std::string_view> one_key = {"a"};
+  const auto invalid = store.MultiGet(static_cast<Column>(kColumnCount), one_key);
+  REQUIRE(invalid.size() == 1);
+  CHECK(invalid[0].status().code() == absl::StatusCode::kInvalidArgument);
+}
+
 TEMPLATE_TEST_CASE("Store missing keys are kNotFound in every column", "[storage]",
                    RocksFixture, MemoryFixture) {
   TestType fixture;
