@@ -11,6 +11,8 @@
 //
 //   proof-bench [--threads=2] [--pom-size=1G] [--pos-size=1G] [--dir=.] [--skip=pow,pom,pos]
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sodium.h>
 #include <unistd.h>
 
@@ -26,7 +28,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "core/proof.h"
 #include "core/proof_pom.h"
 #include "crypto/crypto.h"
@@ -42,7 +44,10 @@ ABSL_FLAG(int, threads_io, 1, "PoS writer threads");
 ABSL_FLAG(double, seconds, 2.0, "duration of each hash-rate measurement");
 ABSL_FLAG(int, lookups, 100000, "PoM lookups");
 ABSL_FLAG(int, cold_lookups, 1000, "PoS cold-cache lookups");
-ABSL_FLAG(std::string, skip, "", "comma-separated parts to skip: pow, pom, pos");
+ABSL_FLAG(std::string, skip, "",
+          "comma-separated parts to skip: pow, pom, pos, pos-real (the build with real records), "
+          "pos-lookup (cold lookups), pos-seq (the sequential reference, to profile the vault)");
+ABSL_FLAG(int, pos_runs, 2, "PoS rounds of sequential reference + vault write");
 
 namespace {
 
@@ -167,21 +172,96 @@ void BenchPom(uint64_t bytes, int threads, int lookups) {
 
 // ------------------------------------------------------------------ PoS
 
-// dd-like: `bytes` of 4 MiB writes, then fsync. Returns bytes/s.
-double SequentialWrite(const std::string& path, uint64_t bytes) {
+// Bytes written, from two sources: this process's page-cache dirtying and direct writes
+// (/proc/self/io write_bytes: a page rewritten while still dirty counts once, a page
+// written back and dirtied again counts twice), and the device's sectors written
+// (/sys/dev/block/M:m/stat, every process on the machine).
+struct IoCount {
+  uint64_t process = 0;
+  uint64_t device = 0;
+  bool has_process = false;
+  bool has_device = false;
+};
+
+std::string DeviceStatPath(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return "";
+  return "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" +
+         std::to_string(minor(st.st_dev)) + "/stat";
+}
+
+IoCount ReadIo(const std::string& device_stat) {
+  IoCount c;
+  if (FILE* f = std::fopen("/proc/self/io", "r")) {
+    char key[64];
+    unsigned long long v;
+    while (std::fscanf(f, "%63s %llu", key, &v) == 2) {
+      if (std::string(key) == "write_bytes:") {
+        c.process = v;
+        c.has_process = true;
+      }
+    }
+    std::fclose(f);
+  }
+  if (FILE* f = std::fopen(device_stat.c_str(), "r")) {
+    unsigned long long v[7];
+    if (std::fscanf(f, "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                    &v[5], &v[6]) == 7) {
+      c.device = v[6] * 512;
+      c.has_device = true;
+    }
+    std::fclose(f);
+  }
+  return c;
+}
+
+std::string IoText(const IoCount& a, const IoCount& b) {
+  std::string out;
+  char line[160];
+  if (a.has_process && b.has_process) {
+    std::snprintf(line, sizeof(line), "this process wrote %.2f GiB",
+                  (b.process - a.process) / 1073741824.0);
+    out += line;
+  }
+  if (a.has_device && b.has_device) {
+    std::snprintf(line, sizeof(line), "%sthe device %.2f GiB (all processes)",
+                  out.empty() ? "" : ", ", (b.device - a.device) / 1073741824.0);
+    out += line;
+  }
+  return out.empty() ? "bytes written unknown" : out;
+}
+
+// dd-like: `bytes` of 4 MiB writes, then fsync; with `preallocate`, into a file first
+// sized with posix_fallocate, as the vault is (unwritten extents); with `stream`, each
+// 16 MiB written is handed to the disk at once (sync_file_range), as the vault's sorted
+// buckets are, which keeps the disk busy while the rest is copied. Returns bytes/s.
+double SequentialWrite(const std::string& path, uint64_t bytes, bool preallocate, bool stream,
+                       const std::string& device_stat) {
   std::vector<char> block(4 << 20);
   std::mt19937_64 rng(3);
   for (auto& c : block) c = static_cast<char>(rng());
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return 0;
+  const IoCount io0 = ReadIo(device_stat);
   const auto t0 = Clock::now();
+  if (preallocate) ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));
   for (uint64_t done = 0; done < bytes;) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(block.size(), bytes - done));
     if (::write(fd, block.data(), n) != static_cast<ssize_t>(n)) break;
     done += n;
+    if (stream && done % (16 << 20) == 0) {
+      ::sync_file_range(fd, static_cast<off_t>(done - (16 << 20)), 16 << 20,
+                        SYNC_FILE_RANGE_WRITE);
+    }
   }
   ::fsync(fd);
   const double s = Since(t0);
+  const IoCount io1 = ReadIo(device_stat);
+  std::printf("  sequential write, 4 MiB writes + fsync%s: %.2f s = %.0f MB/s (%s)\n",
+              !preallocate ? " (dd conv=fsync)"
+              : stream     ? ", posix_fallocate'd file, sync_file_range every 16 MiB"
+                           : ", posix_fallocate'd file",
+              s, bytes / s / 1e6, IoText(io0, io1).c_str());
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
   ::close(fd);
   ::unlink(path.c_str());
@@ -221,7 +301,8 @@ Latency ColdLookups(validator::PosEngine& engine, int n, uint32_t difficulty, bo
   return l;
 }
 
-void BenchPos(uint64_t disk, const std::string& dir, int threads, int threads_io, int lookups) {
+void BenchPos(uint64_t disk, const std::string& dir, int threads, int threads_io, int lookups,
+              int runs, bool reference, bool real_build, bool cold_lookups) {
   std::printf("\n== PoS ==\n");
   auto geometry = validator::DerivePosGeometry(disk, 0, 0, 0);
   if (!geometry.ok()) {
@@ -229,22 +310,16 @@ void BenchPos(uint64_t disk, const std::string& dir, int threads, int threads_io
     return;
   }
   const uint64_t bytes = geometry->file_bytes();
+  const std::string device_stat = DeviceStatPath(dir);
   std::printf("vault %.2f GiB: %llu buckets x %llu cups x %llu records (bucket %.2f MiB), %d "
-              "hashing threads, %d writer threads, in %s\n",
+              "hashing threads, %d writer threads, in %s (RAM for the build: %.1f MiB)\n",
               bytes / 1073741824.0, static_cast<unsigned long long>(geometry->buckets),
               static_cast<unsigned long long>(geometry->cups_per_bucket),
               static_cast<unsigned long long>(geometry->cup_size),
-              geometry->bucket_records() * 16 / 1048576.0, threads, threads_io, dir.c_str());
+              geometry->bucket_records() * 16 / 1048576.0, threads, threads_io, dir.c_str(),
+              validator::PosBuildRamBytes(*geometry, threads, threads_io) / 1048576.0);
   const std::string path = (std::filesystem::path(dir) / "proof-bench-vault.dsc").string();
   std::filesystem::remove(path);
-  // The reference: the better of two runs (this virtual disk writes fresh blocks slower
-  // than reused ones, so single runs vary).
-  const double seq1 = SequentialWrite(path + ".seq", bytes);
-  const double seq2 = SequentialWrite(path + ".seq", bytes);
-  const double seq = std::max(seq1, seq2);
-  std::printf("sequential write (4 MiB writes + fsync, like dd conv=fsync): %.0f MB/s, %.0f MB/s "
-              "-> reference %.0f MB/s\n",
-              seq1 / 1e6, seq2 / 1e6, seq / 1e6);
 
   validator::PosOptions o;
   o.path = path;
@@ -260,28 +335,61 @@ void BenchPos(uint64_t disk, const std::string& dir, int threads, int threads_io
       out[i] = core::ProofEntry{z ^ (z >> 31), first + i};
     }
   };
-  auto t0 = Clock::now();
-  auto fake = validator::PosEngine::Open(kFp, BenchKey(), o);
-  double s = Since(t0);
-  if (!fake.ok()) {
-    std::printf("PoS: %s\n", fake.status().ToString().c_str());
-    return;
+  // Rounds of: the reference (sequential writes of the vault's size in the same folder:
+  // plain, preallocated, preallocated and streamed), then the vault. This virtual disk writes fresh blocks much
+  // slower than reused ones, and the machine may be shared, so single runs vary: the
+  // reference is the best sequential write of all rounds, the vault its best round.
+  double seq = 0;
+  double best = 0;
+  validator::PosBuildTimes best_times;
+  for (int r = 0; r < runs; ++r) {
+    std::printf("round %d:\n", r + 1);
+    if (reference) {
+      seq = std::max(seq, SequentialWrite(path + ".seq", bytes, false, false, device_stat));
+      seq = std::max(seq, SequentialWrite(path + ".seq", bytes, true, false, device_stat));
+      seq = std::max(seq, SequentialWrite(path + ".seq", bytes, true, true, device_stat));
+    }
+    const IoCount io0 = ReadIo(device_stat);
+    const auto t0 = Clock::now();
+    auto fake = validator::PosEngine::Open(kFp, BenchKey(), o);
+    const double s = Since(t0);
+    const IoCount io1 = ReadIo(device_stat);
+    if (!fake.ok()) {
+      std::printf("PoS: %s\n", fake.status().ToString().c_str());
+      return;
+    }
+    const validator::PosBuildTimes t = (*fake)->build_times();
+    std::printf("  vault write, I/O path (fake records): %.2f s = %.0f MB/s: deal+write cups "
+                "%.2f s (%d dealing threads; CPU %.2f s), sort+write buckets %.2f s (CPU %.2f s), "
+                "final sync+header %.2f s (CPU %.2f s) (%s)\n",
+                s, bytes / s / 1e6, t.deal_seconds, t.dealers, t.deal_cpu_seconds,
+                t.sort_seconds, t.sort_cpu_seconds, t.sync_seconds, t.sync_cpu_seconds,
+                IoText(io0, io1).c_str());
+    if (bytes / s > best) {
+      best = bytes / s;
+      best_times = t;
+    }
+    fake->reset();
+    DropCache(path);
+    std::filesystem::remove(path);
   }
-  const auto& fh = (*fake)->header();
-  std::printf("vault write, I/O path (fake records): %.2f s = %.0f MB/s = %.1f%% of sequential "
-              "(goal >= 80%%: %s); deal+write cups %.2f s, sort buckets %.2f s, fsync+header "
-              "%.2f s (the data reaches the disk during all three)\n",
-              s, bytes / s / 1e6, 100 * bytes / s / seq, Verdict(bytes / s >= 0.8 * seq),
-              fh.generate_ms / 1e3, fh.sort_ms / 1e3,
-              s - (fh.generate_ms + fh.sort_ms) / 1e3);
-  fake->reset();
-  DropCache(path);
-  std::filesystem::remove(path);
+  std::printf("vault write, I/O path: best %.0f MB/s = %.1f%% of the best sequential write "
+              "(%.0f MB/s) (goal >= 80%%: %s)\n",
+              best / 1e6, 100 * best / seq, seq / 1e6, Verdict(best >= 0.8 * seq));
+  if (best > 0 && best < 0.8 * seq) {
+    std::printf("  why: every bucket's records are known only when dealing ends, so the disk can "
+                "write no final byte during the %.2f s of dealing; after it, the vault's bytes "
+                "take at least %.2f s at the reference rate. Lower bound for this deal time: "
+                "%.0f%%\n",
+                best_times.deal_seconds, bytes / seq,
+                100 * (bytes / seq) / (best_times.deal_seconds + bytes / seq));
+  }
+  if (!real_build) return;
 
   o.fake_source = nullptr;
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   auto real = validator::PosEngine::Open(kFp, BenchKey(), o);
-  s = Since(t0);
+  double s = Since(t0);
   if (!real.ok()) {
     std::printf("PoS: %s\n", real.status().ToString().c_str());
     return;
@@ -294,6 +402,11 @@ void BenchPos(uint64_t disk, const std::string& dir, int threads, int threads_io
               h.nonces / (h.generate_ms / 1e3) / 1e6, h.sort_ms / 1e3,
               geometry->data_bytes() / 1073741824.0, s, geometry->data_bytes() / s / 1e6);
   real->reset();
+  if (!cold_lookups) {
+    DropCache(path);
+    std::filesystem::remove(path);
+    return;
+  }
 
   // Lookups at a difficulty above the bucket bits (the expensive case: a bucket read).
   const uint32_t difficulty = geometry->bucket_bits() + 8;
@@ -333,19 +446,23 @@ int main(int argc, char** argv) {
   if (!crypto::Init().ok()) return 1;
   util::SetLogLevel("warn");
   const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
-  const std::string skip = absl::GetFlag(FLAGS_skip);
+  const std::vector<std::string> parts = absl::StrSplit(absl::GetFlag(FLAGS_skip), ',');
+  auto skip = [&](const char* part) {
+    return std::find(parts.begin(), parts.end(), part) != parts.end();
+  };
   std::printf("proof-bench: %u cores\n", std::thread::hardware_concurrency());
-  if (!absl::StrContains(skip, "pow")) BenchPow(threads, absl::GetFlag(FLAGS_seconds));
-  if (!absl::StrContains(skip, "pom")) {
+  if (!skip("pow")) BenchPow(threads, absl::GetFlag(FLAGS_seconds));
+  if (!skip("pom")) {
     auto size = util::ParseByteSize(absl::GetFlag(FLAGS_pom_size));
     if (!size.ok()) return 1;
     BenchPom(*size, threads, absl::GetFlag(FLAGS_lookups));
   }
-  if (!absl::StrContains(skip, "pos")) {
+  if (!skip("pos")) {
     auto size = util::ParseByteSize(absl::GetFlag(FLAGS_pos_size));
     if (!size.ok()) return 1;
     BenchPos(*size, absl::GetFlag(FLAGS_dir), threads, absl::GetFlag(FLAGS_threads_io),
-             absl::GetFlag(FLAGS_cold_lookups));
+             absl::GetFlag(FLAGS_cold_lookups), std::max(1, absl::GetFlag(FLAGS_pos_runs)),
+             !skip("pos-seq"), !skip("pos-real"), !skip("pos-lookup"));
   }
   return 0;
 }

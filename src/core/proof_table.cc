@@ -128,14 +128,19 @@ absl::StatusOr<GenerateResult> GenerateInOrder(const EntrySource& source, int th
 
 namespace {
 
+// The order of a sorted table: by prefix, ties (rare) by nonce.
+inline bool Before(const ProofEntry& x, const ProofEntry& y) {
+  return x.prefix < y.prefix || (x.prefix == y.prefix && x.nonce < y.nonce);
+}
+
 // Insertion sort that gives up after `budget` moves (returns false; the entries are then
 // a permutation of the input, partly sorted).
 bool InsertionSort(ProofEntry* a, size_t n, size_t budget) {
   for (size_t i = 1; i < n; ++i) {
-    if (a[i - 1].prefix <= a[i].prefix) continue;
+    if (!Before(a[i], a[i - 1])) continue;
     const ProofEntry v = a[i];
     size_t j = i;
-    while (j > 0 && a[j - 1].prefix > v.prefix) {
+    while (j > 0 && Before(v, a[j - 1])) {
       if (budget-- == 0) {
         a[j] = v;
         return false;
@@ -151,7 +156,7 @@ bool InsertionSort(ProofEntry* a, size_t n, size_t budget) {
 // Finishes a sort whose input is nearly sorted (linear), or any input (n log n).
 void FinishSort(ProofEntry* a, size_t n) {
   if (InsertionSort(a, n, 8 * n + 64)) return;
-  std::sort(a, a + n, [](const ProofEntry& x, const ProofEntry& y) { return x.prefix < y.prefix; });
+  std::sort(a, a + n, Before);
 }
 
 }  // namespace

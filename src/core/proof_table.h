@@ -138,7 +138,8 @@ class BucketFill {
   uint64_t open_;
 };
 
-// Sorts entries[0..n) by prefix (ties in any order). All prefixes share their top
+// Sorts entries[0..n) by prefix, ties by nonce (so the result does not depend on the input
+// order). All prefixes share their top
 // `known_bits` bits (the bucket) and are otherwise uniformly random, which makes a two or
 // three pass LSD radix sort on the bits below them plus a final insertion pass the fastest
 // sort; other inputs still end sorted (the insertion pass falls back to std::sort when it

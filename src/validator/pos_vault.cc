@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -37,6 +39,8 @@ constexpr char kMagic[8] = {'D', 'S', 'C', 'V', 'A', 'U', 'L', 'T'};
 constexpr size_t kHeaderChecksumOffset = kVaultHeaderBytes - 32;
 constexpr uint32_t kFlagFakeRecords = 1;
 constexpr uint32_t kMaxBucketBits = 32;
+// Phase 2 starts the disk on the sorted buckets in pieces of this size.
+constexpr uint64_t kWritebackBytes = uint64_t{16} << 20;
 
 void PutU32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -221,31 +225,55 @@ absl::Status SyncDir(const std::string& path) {
   return absl::OkStatus();
 }
 
-// Writer threads ("pos-writer"): write full cups at their place in the vault and hand the
-// buffers back. Bounded: Acquire blocks until a writer has freed a buffer.
-class CupWriters {
+// Writer threads ("pos-writer"): write buffers at their place in the vault and hand them
+// back to the pool. Bounded: Acquire blocks until a writer has freed a buffer. With
+// `writeback`, each write is followed by sync_file_range(SYNC_FILE_RANGE_WRITE), which
+// starts the disk on those pages without waiting for it, so the disk works while the
+// callers prepare the next buffers.
+class Writers {
  public:
-  CupWriters(int fd, std::string path, int threads, size_t cup_bytes)
-      : fd_(fd), path_(std::move(path)), cup_bytes_(cup_bytes) {
+  // With `writeback`, the writes are expected to cover the file from byte `first` on.
+  Writers(int fd, std::string path, int threads, bool writeback, uint64_t first = 0)
+      : fd_(fd), path_(std::move(path)), writeback_(writeback), started_(first) {
     for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Run(); });
   }
-  ~CupWriters() { (void)Finish(); }
+  ~Writers() { (void)Finish(); }
 
-  void Release(ProofEntry* cup) {
+  void Release(ProofEntry* buffer) {
     absl::MutexLock lock(&mu_);
-    free_.push_back(cup);
+    free_.push_back(buffer);
   }
   ProofEntry* Acquire() {
     absl::MutexLock lock(&mu_);
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !free_.empty(); };
     mu_.Await(absl::Condition(&ready));
-    ProofEntry* cup = free_.back();
+    ProofEntry* buffer = free_.back();
     free_.pop_back();
-    return cup;
+    return buffer;
   }
-  void Submit(ProofEntry* cup, uint64_t offset) {
+  // Moves up to `n` free buffers (at least one; blocks until there is one) to *out.
+  void AcquireSome(size_t n, std::vector<ProofEntry*>* out) {
     absl::MutexLock lock(&mu_);
-    queue_.emplace_back(cup, offset);
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !free_.empty(); };
+    mu_.Await(absl::Condition(&ready));
+    while (n-- > 0 && !free_.empty()) {
+      out->push_back(free_.back());
+      free_.pop_back();
+    }
+  }
+  // Writes entries[0..n) at byte `offset`, then releases `entries`.
+  void Submit(ProofEntry* entries, size_t n, uint64_t offset) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(Job{entries, n * kEntryBytes, offset});
+  }
+  // Submit(entries, n, offset) for each (entries, offset) of `jobs`, which it empties.
+  void SubmitAll(std::vector<std::pair<ProofEntry*, uint64_t>>* jobs, size_t n) {
+    if (jobs->empty()) return;
+    absl::MutexLock lock(&mu_);
+    for (const auto& [entries, offset] : *jobs) {
+      queue_.push_back(Job{entries, n * kEntryBytes, offset});
+    }
+    jobs->clear();
   }
   bool failed() {
     absl::MutexLock lock(&mu_);
@@ -265,10 +293,16 @@ class CupWriters {
   }
 
  private:
+  struct Job {
+    ProofEntry* entries;
+    size_t bytes;
+    uint64_t offset;
+  };
+
   void Run() {
     pthread_setname_np(pthread_self(), "pos-writer");
     while (true) {
-      std::pair<ProofEntry*, uint64_t> job;
+      Job job;
       {
         absl::MutexLock lock(&mu_);
         auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -279,25 +313,118 @@ class CupWriters {
         job = queue_.front();
         queue_.pop_front();
       }
-      absl::Status s = PWriteAll(fd_, job.first, cup_bytes_, job.second, path_);
-      absl::MutexLock lock(&mu_);
-      if (!s.ok() && error_.ok()) error_ = s;
-      free_.push_back(job.first);
+      absl::Status s = PWriteAll(fd_, job.entries, job.bytes, job.offset, path_);
+      uint64_t from = 0;
+      uint64_t to = 0;
+      {
+        absl::MutexLock lock(&mu_);
+        if (!s.ok() && error_.ok()) error_ = s;
+        free_.push_back(job.entries);
+        if (!s.ok() || !writeback_) continue;
+        // Start the disk on the written bytes that follow the ones already started, once
+        // they are at least kWritebackBytes (or the last).
+        written_[job.offset] = job.offset + job.bytes;
+        uint64_t end = started_;
+        for (auto it = written_.begin(); it != written_.end() && it->first <= end;) {
+          end = std::max(end, it->second);
+          it = written_.erase(it);
+        }
+        if (end > started_) written_[started_] = end;
+        if (end - started_ >= kWritebackBytes || (queue_.empty() && closing_)) {
+          from = started_;
+          to = end;
+          written_.erase(started_);
+          started_ = end;
+        }
+      }
+      if (to > from && ::sync_file_range(fd_, static_cast<off_t>(from),
+                                         static_cast<off_t>(to - from),
+                                         SYNC_FILE_RANGE_WRITE) != 0) {
+        absl::MutexLock lock(&mu_);
+        if (error_.ok()) error_ = ErrnoError(errno, absl::StrCat("cannot write ", path_));
+      }
     }
   }
 
   const int fd_;
   const std::string path_;
-  const size_t cup_bytes_;
+  const bool writeback_;
   absl::Mutex mu_;
   std::vector<ProofEntry*> free_ ABSL_GUARDED_BY(mu_);
-  std::deque<std::pair<ProofEntry*, uint64_t>> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  uint64_t started_ ABSL_GUARDED_BY(mu_);  // writeback started on [first write, started_)
+  std::map<uint64_t, uint64_t> written_ ABSL_GUARDED_BY(mu_);  // written, not started
   std::vector<std::thread> threads_;
 };
 
-size_t SpareCups(int threads_io) { return static_cast<size_t>(std::max(16, 4 * threads_io)); }
+// Runs fn(0), ..., fn(n - 1) at once, fn(0) on the calling thread and the others on n - 1
+// helper threads ("pos-deal"), and returns when all have returned.
+class Gang {
+ public:
+  explicit Gang(int n) : n_(std::max(1, n)) {
+    for (int i = 1; i < n_; ++i) threads_.emplace_back([this, i] { Run(i); });
+  }
+  ~Gang() {
+    {
+      absl::MutexLock lock(&mu_);
+      quit_ = true;
+    }
+    for (auto& t : threads_) t.join();
+  }
+  int size() const { return n_; }
+  void RunAll(const std::function<void(int)>& fn) {
+    if (n_ > 1) {
+      absl::MutexLock lock(&mu_);
+      fn_ = &fn;
+      ++round_;
+      pending_ = n_ - 1;
+    }
+    fn(0);
+    if (n_ > 1) {
+      absl::MutexLock lock(&mu_);
+      auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return pending_ == 0; };
+      mu_.Await(absl::Condition(&done));
+    }
+  }
+
+ private:
+  void Run(int i) {
+    pthread_setname_np(pthread_self(), "pos-deal");
+    uint64_t seen = 0;
+    while (true) {
+      const std::function<void(int)>* fn;
+      {
+        absl::MutexLock lock(&mu_);
+        auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return quit_ || round_ > seen; };
+        mu_.Await(absl::Condition(&ready));
+        if (quit_) return;
+        seen = round_;
+        fn = fn_;
+      }
+      (*fn)(i);
+      absl::MutexLock lock(&mu_);
+      --pending_;
+    }
+  }
+
+  const int n_;
+  absl::Mutex mu_;
+  const std::function<void(int)>* fn_ ABSL_GUARDED_BY(mu_) = nullptr;
+  uint64_t round_ ABSL_GUARDED_BY(mu_) = 0;
+  int pending_ ABSL_GUARDED_BY(mu_) = 0;
+  bool quit_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+// Full and free cups move between a dealer and the writers this many at a time.
+constexpr size_t kCupsPerHandoff = 32;
+
+size_t SpareCups(int dealers, int threads_io) {
+  return static_cast<size_t>(dealers) * 4 * kCupsPerHandoff +
+         static_cast<size_t>(std::max(16, 4 * threads_io));
+}
 
 int SortWorkers(const PosGeometry& g, int threads_hash, int threads_io) {
   return static_cast<int>(
@@ -306,6 +433,35 @@ int SortWorkers(const PosGeometry& g, int threads_hash, int threads_io) {
 
 size_t BatchFor(uint64_t records) {
   return static_cast<size_t>(std::clamp<uint64_t>(records / 64, 4096, uint64_t{1} << 18));
+}
+
+// Threads that deal each batch: `requested` if not 0, else one per hashing thread (at most
+// 4) when the machine has a core for each dealing and each hashing thread, else one (on
+// fewer cores the dealers only take turns with the hashing threads). Parallel dealing
+// needs a batch large against the bucket count (the per-batch bookkeeping is per bucket).
+int Dealers(const PosGeometry& g, int threads_hash, int requested) {
+  if (g.buckets * 16 > BatchFor(g.records())) return 1;
+  if (requested > 0) return std::min(requested, 4);
+  if (threads_hash < 2 ||
+      std::thread::hardware_concurrency() < 2 * static_cast<unsigned>(threads_hash)) {
+    return 1;
+  }
+  return std::min(threads_hash, 4);
+}
+
+// Sorted buckets in flight in phase 2: one being read and sorted per sorter, one being
+// written per writer, and one waiting.
+size_t BucketBuffers(const PosGeometry& g, int threads_hash, int threads_io) {
+  return static_cast<size_t>(SortWorkers(g, threads_hash, threads_io) + std::max(1, threads_io) +
+                             1);
+}
+
+// CPU time of this process so far (all threads, user + system), in seconds.
+double ProcessCpuSeconds() {
+  struct rusage u;
+  if (::getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 class Fd {
@@ -323,12 +479,57 @@ class Fd {
 
 struct Built {
   VaultHeader header;
+  PosBuildTimes times;
   uint64_t nonces_hashed = 0;
 };
+
+// One dealing thread's state: its own cup per bucket, and per bucket the entries it has
+// counted in this batch or the next slot it gives out.
+struct Dealer {
+  std::vector<ProofEntry*> cup;   // the bucket's cup this dealer fills
+  std::vector<uint32_t> fill;     // entries in that cup
+  std::vector<uint32_t> count;    // entries of the bucket in this batch (part)
+  std::vector<uint64_t> slot;     // the bucket's next slot, in nonce order
+  uint64_t filled = 0;            // buckets this dealer filled (single dealer only)
+  // Full cups not yet handed to the writers, and free cups taken from them: one lock per
+  // kCupsPerHandoff cups instead of one per cup.
+  std::vector<std::pair<ProofEntry*, uint64_t>> full;
+  std::vector<ProofEntry*> free;
+};
+
+// Deals entries[0..n) into `me`'s cups; a full cup goes to `place`. With kExact, each
+// entry takes its bucket's next slot and entries past the bucket's capacity are dropped;
+// otherwise no bucket can overflow in this part and entries are only counted.
+template <bool kExact, typename Place>
+void Deal(Dealer& me, const ProofEntry* entries, size_t n, uint32_t bits, uint64_t capacity,
+          uint32_t cup_size, const Place& place) {
+  ProofEntry* const* cup = me.cup.data();
+  uint32_t* fill = me.fill.data();
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t b = core::BucketOf(entries[i].prefix, bits);
+    if constexpr (kExact) {
+      const uint64_t slot = me.slot[b]++;
+      if (slot >= capacity) continue;
+      if (slot + 1 == capacity) ++me.filled;
+    } else {
+      ++me.count[b];
+    }
+    const uint32_t f = fill[b];
+    cup[b][f] = entries[i];
+    if (f + 1 == cup_size) {
+      place(b);  // replaces cup[b]
+      fill[b] = 0;
+    } else {
+      fill[b] = f + 1;
+    }
+  }
+}
 
 // Builds the vault into <path>.partial and renames it to <path> when complete.
 absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const core::PublicKey& key,
                                  const core::RecordHasher& hasher, const PosOptions& o) {
+  const absl::Time build_start = absl::Now();
+  const double cpu_start = ProcessCpuSeconds();
   const PosGeometry& g = o.geometry;
   const core::TableLayout layout = g.layout();
   const uint32_t bits = layout.bucket_bits;
@@ -365,104 +566,227 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
   h.file_bytes = g.file_bytes();
   h.created_ms = util::NowMillis();
   h.fake_records = static_cast<bool>(o.fake_source);
+  Built built;
 
-  // Phase 1: hash in nonce order, deal into cups, write full cups at their place.
-  const size_t spare = SpareCups(o.threads_io);
-  std::unique_ptr<ProofEntry[]> cups(
-      new (std::nothrow) ProofEntry[(g.buckets + spare) * cup_size]);
+  // Phase 1: hash in nonce order; `dealers` threads deal each batch, each its own part of
+  // it into its own cups, and full cups are written at the next free cup of their bucket
+  // (the order within a bucket does not matter: phase 2 sorts it). Which entries a bucket
+  // keeps is decided exactly as one thread would: its first bucket_records in nonce order.
+  // While no bucket can overflow in a batch the parts are dealt at once; otherwise each
+  // dealer first counts its part per bucket and the slots are handed out in nonce order.
+  const int dealers = Dealers(g, o.threads_hash, o.threads_deal);
+  const size_t spare = SpareCups(dealers, o.threads_io);
+  const uint64_t cups_in_ram = static_cast<uint64_t>(dealers) * g.buckets + spare;
+  std::unique_ptr<ProofEntry[]> cups(new (std::nothrow) ProofEntry[cups_in_ram * cup_size]);
   if (cups == nullptr) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("cannot allocate ", Size((g.buckets + spare) * cup_size * kEntryBytes),
-                     " of RAM for the vault's cups (buckets x cup_size)"));
+        absl::StrCat("cannot allocate ", Size(cups_in_ram * cup_size * kEntryBytes),
+                     " of RAM for the vault's cups (buckets x cup_size per dealing thread)"));
   }
-  std::vector<ProofEntry*> current(g.buckets);
   absl::StatusOr<core::GenerateResult> generated;
   absl::Status written;
   core::ProgressMeter generate(o.progress, "generate", g.data_bytes());
   {
-    CupWriters writers(fd.get(), partial, o.threads_io, cup_size * kEntryBytes);
-    for (uint64_t b = 0; b < g.buckets; ++b) current[b] = &cups[b * cup_size];
-    for (size_t i = 0; i < spare; ++i) writers.Release(&cups[(g.buckets + i) * cup_size]);
-    core::BucketFill fill(layout);
-    uint64_t placed = 0;
-    auto sink = [&](const ProofEntry* batch, size_t n) {
-      for (size_t i = 0; i < n; ++i) {
-        const uint64_t b = core::BucketOf(batch[i].prefix, bits);
-        const int64_t slot = fill.Take(b);
-        if (slot < 0) continue;
-        const uint64_t pos = static_cast<uint64_t>(slot) % cup_size;
-        current[b][pos] = batch[i];
-        ++placed;
-        if (pos + 1 == cup_size) {
-          const uint64_t record = b * bucket_records + static_cast<uint64_t>(slot) - pos;
-          writers.Submit(current[b], kVaultHeaderBytes + record * kEntryBytes);
-          current[b] = writers.Acquire();
+    Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/false);
+    std::vector<Dealer> dealer(static_cast<size_t>(dealers));
+    for (int d = 0; d < dealers; ++d) {
+      Dealer& me = dealer[static_cast<size_t>(d)];
+      me.cup.resize(g.buckets);
+      for (uint64_t b = 0; b < g.buckets; ++b) {
+        me.cup[b] = &cups[(static_cast<uint64_t>(d) * g.buckets + b) * cup_size];
+      }
+      me.fill.assign(g.buckets, 0);
+      me.count.assign(dealers > 1 ? g.buckets : 0, 0);
+      me.slot.assign(g.buckets, 0);
+    }
+    for (size_t i = 0; i < spare; ++i) {
+      writers.Release(&cups[(static_cast<uint64_t>(dealers) * g.buckets + i) * cup_size]);
+    }
+    // Cups written per bucket; a dealer's full cup takes the bucket's next one.
+    std::unique_ptr<std::atomic<uint64_t>[]> placed(new std::atomic<uint64_t>[g.buckets]);
+    for (uint64_t b = 0; b < g.buckets; ++b) placed[b] = 0;
+    std::vector<uint64_t> taken(dealers > 1 ? g.buckets : 0, 0);  // slots given out
+    uint64_t most_taken = 0;
+    uint64_t full = 0;
+    uint64_t offered = 0;
+    Gang gang(dealers);
+    const ProofEntry* batch = nullptr;
+    size_t batch_n = 0;
+    bool exact = dealers == 1;
+    auto part = [&](int d, size_t* lo, size_t* hi) {
+      *lo = batch_n * static_cast<size_t>(d) / static_cast<size_t>(dealers);
+      *hi = batch_n * static_cast<size_t>(d + 1) / static_cast<size_t>(dealers);
+    };
+    const std::function<void(int)> count_part = [&](int d) {
+      size_t lo, hi;
+      part(d, &lo, &hi);
+      uint32_t* count = dealer[static_cast<size_t>(d)].count.data();
+      for (size_t i = lo; i < hi; ++i) ++count[core::BucketOf(batch[i].prefix, bits)];
+    };
+    const std::function<void(int)> deal_part = [&](int d) {
+      size_t lo, hi;
+      part(d, &lo, &hi);
+      Dealer& me = dealer[static_cast<size_t>(d)];
+      auto place = [&](uint64_t b) {
+        const uint64_t cup = placed[b].fetch_add(1, std::memory_order_relaxed);
+        me.full.emplace_back(me.cup[b], kVaultHeaderBytes +
+                                            (b * bucket_records + cup * cup_size) * kEntryBytes);
+        if (me.free.empty()) {
+          writers.SubmitAll(&me.full, cup_size);
+          writers.AcquireSome(kCupsPerHandoff, &me.free);
+        }
+        me.cup[b] = me.free.back();
+        me.free.pop_back();
+      };
+      const uint32_t cs = static_cast<uint32_t>(cup_size);
+      if (exact) {
+        Deal<true>(me, batch + lo, hi - lo, bits, bucket_records, cs, place);
+      } else {
+        Deal<false>(me, batch + lo, hi - lo, bits, bucket_records, cs, place);
+      }
+      writers.SubmitAll(&me.full, cup_size);
+    };
+    // Adds the parts' counts to `taken`; with `hand_out`, first gives each dealer its
+    // slots: the bucket's slots in nonce order, dealer 0's part first.
+    auto tally = [&](bool hand_out) {
+      for (uint64_t b = 0; b < g.buckets; ++b) {
+        uint64_t t = taken[b];
+        for (Dealer& me : dealer) {
+          if (hand_out) me.slot[b] = t;
+          t += std::exchange(me.count[b], 0);
+        }
+        if (taken[b] < bucket_records && t >= bucket_records) ++full;
+        taken[b] = t;
+        most_taken = std::max(most_taken, t);
+      }
+    };
+    auto sink = [&](const ProofEntry* entries, size_t n) {
+      batch = entries;
+      batch_n = n;
+      if (dealers == 1) {
+        gang.RunAll(deal_part);
+        full = dealer[0].filled;
+      } else {
+        // A bucket can overflow in this batch only if it may receive n more entries.
+        exact = most_taken + n > bucket_records;
+        if (exact) {
+          gang.RunAll(count_part);
+          tally(/*hand_out=*/true);
+          gang.RunAll(deal_part);
+        } else {
+          gang.RunAll(deal_part);
+          tally(/*hand_out=*/false);
         }
       }
-      generate.Update(placed * kEntryBytes);
-      return fill.AllFull() || writers.failed();
+      offered += n;
+      generate.Update(std::min(offered, g.records()) * kEntryBytes);
+      return full == g.buckets || writers.failed();
     };
     const core::EntrySource source = o.fake_source ? o.fake_source : core::HashingSource(hasher);
     generated = core::GenerateInOrder(source, o.threads_hash, BatchFor(g.records()), o.cancel,
                                       sink);
     written = writers.Finish();
+    // The dealers' partly filled cups complete their buckets.
+    for (uint64_t b = 0; b < g.buckets && generated.ok() && written.ok(); ++b) {
+      uint64_t at = placed[b].load() * cup_size;
+      for (Dealer& me : dealer) {
+        if (me.fill[b] == 0) continue;
+        if (at + me.fill[b] > bucket_records) {
+          written = absl::InternalError(absl::StrCat("bucket ", b, " overflows its cups"));
+          break;
+        }
+        written = PWriteAll(fd.get(), me.cup[b], me.fill[b] * kEntryBytes,
+                            kVaultHeaderBytes + (b * bucket_records + at) * kEntryBytes, partial);
+        if (!written.ok()) break;
+        at += me.fill[b];
+      }
+      if (written.ok() && at != bucket_records) {
+        written = absl::InternalError(
+            absl::StrCat("bucket ", b, " holds ", at, " entries, not ", bucket_records));
+      }
+    }
   }
   cups.reset();
   if (!generated.ok()) return generated.status();
   if (!written.ok()) return written;
   h.nonces = generated->nonces_offered;
   h.generate_ms = static_cast<uint64_t>(generate.Seconds() * 1000);
+  built.times.deal_seconds = generate.Seconds();
+  built.times.dealers = dealers;
+  const double cpu_sort = ProcessCpuSeconds();
+  built.times.deal_cpu_seconds = cpu_sort - cpu_start;
   generate.Finish();
 
-  // Phase 2: sort every bucket in place, checksum it.
+  // Phase 2: every bucket, in file order, is read by one of `sorters` threads, sorted and
+  // checksummed; the writer threads write it back and start the disk on it at once, so the
+  // disk writes the sorted buckets while the next ones are sorted.
   core::ProgressMeter sorting(o.progress, "sort", g.data_bytes());
+  const int sorters = SortWorkers(g, o.threads_hash, o.threads_io);
+  const size_t in_flight = BucketBuffers(g, o.threads_hash, o.threads_io);
+  const size_t bytes = bucket_records * kEntryBytes;
+  std::unique_ptr<ProofEntry[]> buffers(
+      new (std::nothrow) ProofEntry[(in_flight + static_cast<size_t>(sorters)) * bucket_records]);
+  if (buffers == nullptr) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "cannot allocate ", Size((in_flight + static_cast<size_t>(sorters)) * bytes),
+        " of RAM to sort the vault's buckets"));
+  }
   std::atomic<uint64_t> checksum{0};
   std::atomic<uint64_t> next{0};
   std::atomic<uint64_t> done{0};
   absl::Mutex error_mu;
   absl::Status error;
   std::atomic<bool> stop{false};
-  auto sorter = [&](bool reporter) {
-    if (!reporter) pthread_setname_np(pthread_self(), "pos-sort");
-    std::vector<ProofEntry> bucket(bucket_records);
-    std::vector<ProofEntry> scratch(bucket_records);
-    const size_t bytes = bucket_records * kEntryBytes;
-    for (uint64_t b = next++; b < g.buckets && !stop; b = next++) {
-      if (o.cancel != nullptr && o.cancel->load(std::memory_order_relaxed)) {
-        absl::MutexLock lock(&error_mu);
-        if (error.ok()) error = absl::CancelledError("vault build interrupted");
-        stop = true;
-        return;
-      }
-      const uint64_t offset = kVaultHeaderBytes + b * bytes;
-      absl::Status s = PReadAll(fd.get(), bucket.data(), bytes, offset, partial);
-      if (s.ok()) {
-        core::SortEntries(bucket.data(), bucket_records, bits, scratch.data());
-        checksum += ChecksumOf(bucket.data(), bucket_records, b * bucket_records);
-        s = PWriteAll(fd.get(), bucket.data(), bytes, offset, partial);
-      }
-      if (!s.ok()) {
-        absl::MutexLock lock(&error_mu);
-        if (error.ok()) error = s;
-        stop = true;
-        return;
-      }
-      const uint64_t finished = ++done;
-      if (reporter) sorting.Update(finished * bytes);
-    }
+  auto fail = [&](absl::Status s) {
+    absl::MutexLock lock(&error_mu);
+    if (error.ok()) error = std::move(s);
+    stop = true;
   };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < SortWorkers(g, o.threads_hash, o.threads_io); ++i) {
-    pool.emplace_back(sorter, false);
+  {
+    Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/true, kVaultHeaderBytes);
+    for (size_t i = 0; i < in_flight; ++i) writers.Release(&buffers[i * bucket_records]);
+    auto sorter = [&](int index) {
+      if (index > 0) pthread_setname_np(pthread_self(), "pos-sort");
+      ProofEntry* scratch = &buffers[(in_flight + static_cast<size_t>(index)) * bucket_records];
+      for (uint64_t b = next++; b < g.buckets && !stop; b = next++) {
+        if (o.cancel != nullptr && o.cancel->load(std::memory_order_relaxed)) {
+          fail(absl::CancelledError("vault build interrupted"));
+          return;
+        }
+        ProofEntry* bucket = writers.Acquire();
+        const uint64_t offset = kVaultHeaderBytes + b * bytes;
+        absl::Status s = PReadAll(fd.get(), bucket, bytes, offset, partial);
+        if (!s.ok()) {
+          writers.Release(bucket);
+          fail(std::move(s));
+          return;
+        }
+        core::SortEntries(bucket, bucket_records, bits, scratch);
+        checksum += ChecksumOf(bucket, bucket_records, b * bucket_records);
+        writers.Submit(bucket, bucket_records, offset);
+        if (writers.failed()) stop = true;
+        const uint64_t finished = ++done;
+        if (index == 0) sorting.Update(finished * bytes);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int i = 1; i < sorters; ++i) pool.emplace_back(sorter, i);
+    sorter(0);
+    for (auto& t : pool) t.join();
+    if (absl::Status s = writers.Finish(); !s.ok()) fail(std::move(s));
   }
-  sorter(true);
-  for (auto& t : pool) t.join();
+  buffers.reset();
   if (!error.ok()) return error;
   h.sort_ms = static_cast<uint64_t>(sorting.Seconds() * 1000);
+  built.times.sort_seconds = sorting.Seconds();
+  const double cpu_sync = ProcessCpuSeconds();
+  built.times.sort_cpu_seconds = cpu_sync - cpu_sort;
   sorting.Finish();
-  if (::fdatasync(fd.get()) != 0) return ErrnoError(errno, absl::StrCat("cannot sync ", partial));
 
-  // Last: the header, which makes the vault valid, then the name.
+  // Last: the rest of the data reaches the disk, then the header, which makes the vault
+  // valid, then the name.
+  const absl::Time sync_start = absl::Now();
+  if (::fdatasync(fd.get()) != 0) return ErrnoError(errno, absl::StrCat("cannot sync ", partial));
   h.data_checksum = checksum.load();
   const auto header = EncodeHeader(h);
   if (absl::Status s = PWriteAll(fd.get(), header.data(), header.size(), 0, partial); !s.ok()) {
@@ -475,7 +799,12 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
   }
   cleanup.keep = true;
   if (absl::Status s = SyncDir(o.path); !s.ok()) return s;
-  return Built{h, generated->nonces_hashed};
+  built.times.sync_seconds = absl::ToDoubleSeconds(absl::Now() - sync_start);
+  built.times.sync_cpu_seconds = ProcessCpuSeconds() - cpu_sync;
+  built.times.total_seconds = absl::ToDoubleSeconds(absl::Now() - build_start);
+  built.header = h;
+  built.nonces_hashed = generated->nonces_hashed;
+  return built;
 }
 
 // Checks that the vault at `path` can serve this validator: header, identity, geometry,
@@ -592,12 +921,20 @@ absl::StatusOr<PosGeometry> DerivePosGeometry(uint64_t disk, uint64_t buckets, u
   return g;
 }
 
-uint64_t PosBuildRamBytes(const PosGeometry& g, int threads_hash, int threads_io) {
-  const uint64_t cups = (g.buckets + SpareCups(threads_io)) * g.cup_size * kEntryBytes;
+uint64_t PosBuildRamBytes(const PosGeometry& g, int threads_hash, int threads_io,
+                          int threads_deal) {
+  const uint64_t dealers = static_cast<uint64_t>(Dealers(g, threads_hash, threads_deal));
+  const uint64_t cups =
+      (dealers * g.buckets + SpareCups(static_cast<int>(dealers), threads_io)) * g.cup_size *
+      kEntryBytes;
+  const uint64_t books = dealers * g.buckets * (sizeof(ProofEntry*) + 2 * sizeof(uint32_t) +
+                                                sizeof(uint64_t)) +
+                         g.buckets * 2 * sizeof(uint64_t);
   const uint64_t batches = 2 * BatchFor(g.records()) * kEntryBytes;
-  const uint64_t sort = static_cast<uint64_t>(SortWorkers(g, threads_hash, threads_io)) * 2 *
+  const uint64_t sort = (BucketBuffers(g, threads_hash, threads_io) +
+                         static_cast<uint64_t>(SortWorkers(g, threads_hash, threads_io))) *
                         g.bucket_records() * kEntryBytes;
-  return std::max(cups + batches, sort);
+  return std::max(cups + books + batches, sort);
 }
 
 absl::StatusOr<VaultHeader> ReadVaultHeader(const std::string& path) {
@@ -672,6 +1009,7 @@ absl::StatusOr<std::unique_ptr<PosEngine>> PosEngine::Open(const core::Fingerpri
   if (!built.ok()) return built.status();
   engine->header_ = built->header;
   engine->nonces_hashed_ = built->nonces_hashed;
+  engine->build_times_ = built->times;
   if (absl::Status s = engine->OpenForLookups(options.direct_io); !s.ok()) return s;
   return engine;
 }

@@ -2,12 +2,21 @@
 //
 // The vault holds the proof table of core/proof_table.h on disk: 2^k buckets by record
 // prefix, each of cups_per_bucket cups of cup_size 16-byte entries, laid out bucket after
-// bucket behind a 4 KiB header. Building it: `threads_hash` threads hash nonces in order,
-// the records are dealt into one in-RAM cup per bucket, and full cups go to `threads_io`
-// writer threads that write them at their place in the file (RAM: one cup per bucket plus
-// a few spare cups). Then every bucket is read back, sorted and rewritten, the data is
-// synced and the header, with the data checksum, is written last. The build goes to
-// "<vault>.partial", renamed when complete, so an interrupted build leaves no vault.
+// bucket behind a 4 KiB header. Building it, phase 1: `threads_hash` threads hash nonces
+// in order; the batches are dealt into in-RAM cups, one per bucket per dealing thread (one
+// dealing thread, or one per hashing thread on a machine with a core for each; see
+// PosOptions::threads_deal), keeping each bucket's first records in nonce order exactly as
+// one thread would; full cups go to `threads_io` writer threads that write them at the
+// bucket's next free cup. Phase 2: every bucket is read back, sorted and handed to the
+// writer threads, which write it and start the disk on it at once (sync_file_range), so the
+// disk writes sorted buckets while the next ones are sorted. Then the data is synced and
+// the header, with the data checksum, is written last. The build goes to "<vault>.partial",
+// renamed when complete, so an interrupted build leaves no vault. Every bucket's records
+// are known only when phase 1 ends, so no final byte can reach the disk before then: the
+// cups stay in the page cache when it holds the vault (the disk then sees each byte once)
+// and are written twice (cups, then sorted buckets) when it does not. RAM: see
+// PosBuildRamBytes.
+//
 // A round costs one bucket read and a binary search, and one hash to verify the candidate.
 // The read is one page when the difficulty is below the bucket bits, and otherwise a window
 // of the bucket around the challenge's expected position (records are uniform within a
@@ -66,8 +75,11 @@ struct PosGeometry {
 absl::StatusOr<PosGeometry> DerivePosGeometry(uint64_t disk, uint64_t buckets, uint64_t cup_size,
                                               uint64_t cups_per_bucket);
 
-// RAM a build takes: the cups, the spare cups, the hashing batches and the sort buffers.
-uint64_t PosBuildRamBytes(const PosGeometry& geometry, int threads_hash, int threads_io);
+// RAM a build takes (the page cache aside): the larger of phase 1's cups (one per bucket per
+// dealing thread, plus spare cups), bookkeeping and hashing batches, and phase 2's bucket
+// buffers (sorting, scratch, and being written).
+uint64_t PosBuildRamBytes(const PosGeometry& geometry, int threads_hash, int threads_io,
+                          int threads_deal = 0);
 
 struct VaultHeader {
   uint32_t version = kVaultFormatVersion;
@@ -91,11 +103,25 @@ struct VaultHeader {
 // header's (truncated or grown).
 absl::StatusOr<VaultHeader> ReadVaultHeader(const std::string& path);
 
+// Where the time of a build went, in this process (not stored in the vault).
+struct PosBuildTimes {
+  double deal_seconds = 0;   // phase 1: hashing, dealing into cups, writing the cups
+  double sort_seconds = 0;   // phase 2: reading, sorting and rewriting every bucket
+  double sync_seconds = 0;   // the data's last bytes to disk, the header, the rename
+  double total_seconds = 0;  // from creating the file to the rename
+  // CPU time of the whole process (all threads, user + system) in each phase.
+  double deal_cpu_seconds = 0;
+  double sort_cpu_seconds = 0;
+  double sync_cpu_seconds = 0;
+  int dealers = 0;           // threads that dealt the records into cups
+};
+
 struct PosOptions {
   std::string path;               // the vault file
   PosGeometry geometry;           // from DerivePosGeometry
   int threads_hash = 1;
   int threads_io = 1;
+  int threads_deal = 0;           // dealing threads (at most 4); 0 = automatic
   bool rebuild = false;           // replace a vault that cannot be used instead of refusing
   bool direct_io = false;         // lookups bypass the page cache (O_DIRECT)
   core::ProgressFn progress;      // "generate", "sort" phases of a build
@@ -129,6 +155,8 @@ class PosEngine : public core::ProofEngine {
   core::ProofStats Stats() const override;
 
   const VaultHeader& header() const { return header_; }
+  // Zero if an existing vault was opened.
+  const PosBuildTimes& build_times() const { return build_times_; }
   // True if an existing vault was opened, false if it was built now.
   bool reused() const { return reused_; }
   const std::string& path() const { return path_; }
@@ -147,6 +175,7 @@ class PosEngine : public core::ProofEngine {
   int fd_ = -1;
   bool direct_io_ = false;
   uint64_t nonces_hashed_ = 0;  // by this process (0 if reused)
+  PosBuildTimes build_times_;
   absl::Mutex read_mu_;
   uint8_t* buffer_ ABSL_GUARDED_BY(read_mu_) = nullptr;  // one bucket (+ alignment)
   size_t buffer_bytes_ = 0;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -478,6 +479,38 @@ TEST_CASE("A single-bucket, single-cup vault works", "[pos]") {
   const std::atomic<bool> cancel{false};
   CHECK(engine->Solve(core::Hash32{}, 0, cancel).has_value());
   CHECK(RunCheck(path).status.ok());
+}
+
+TEST_CASE("Dealing with several threads keeps the records one thread keeps", "[pos]") {
+  // 16 buckets x 16384 records: batches of 4096, so the first batches are dealt without
+  // counting (no bucket can overflow) and the last ones with slots handed out in order.
+  for (const PosGeometry g : {SmallGeometry(), PosGeometry{16, 256, 64}}) {
+    CAPTURE(g.buckets, g.cup_size, g.cups_per_bucket);
+    TempDir dir;
+    std::vector<std::vector<ProofEntry>> data;
+    std::vector<VaultHeader> headers;
+    for (int dealers : {1, 2, 3}) {
+      CAPTURE(dealers);
+      PosOptions o = Options(dir.Sub("vault" + std::to_string(dealers) + ".dsc"), g);
+      o.threads_deal = dealers;
+      o.threads_io = dealers;
+      auto engine = OpenOk(o);
+      CHECK(engine->build_times().dealers == dealers);
+      headers.push_back(engine->header());
+      data.push_back(ReadEntries(o.path, g.records()));
+      const Check check = RunCheck(o.path);
+      INFO(check.status.ToString());
+      CHECK(check.status.ok());
+    }
+    for (size_t i = 1; i < data.size(); ++i) {
+      CHECK(headers[i].nonces == headers[0].nonces);
+      CHECK(headers[i].data_checksum == headers[0].data_checksum);
+      CHECK(std::memcmp(data[i].data(), data[0].data(), data[0].size() * sizeof(ProofEntry)) == 0);
+    }
+  }
+  // Each dealing thread has its own cups.
+  CHECK(PosBuildRamBytes(PosGeometry{1024, 1024, 64}, 2, 1, 2) >=
+        PosBuildRamBytes(PosGeometry{1024, 1024, 64}, 2, 1, 1) + 1024ull * 1024 * 16);
 }
 
 }  // namespace
