@@ -34,6 +34,7 @@
 #include "functional/process.h"
 #include "rpc/clients.h"
 #include "util/base58.h"
+#include "util/flags.h"
 #include "util/time.h"
 
 ABSL_FLAG(std::string, node, "127.0.0.1:50051", "node serving pool and chain (without --spawn)");
@@ -321,6 +322,7 @@ int Run() {
 }  // namespace dsc::bench
 
 int main(int argc, char** argv) {
+  dsc::util::NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
   return dsc::bench::Run();
 }

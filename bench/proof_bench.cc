@@ -32,6 +32,7 @@
 #include "core/proof.h"
 #include "core/proof_pom.h"
 #include "crypto/crypto.h"
+#include "util/flags.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "validator/pos_vault.h"
@@ -442,6 +443,7 @@ void BenchPos(uint64_t disk, const std::string& dir, int threads, int threads_io
 }  // namespace
 
 int main(int argc, char** argv) {
+  dsc::util::NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
   if (!crypto::Init().ok()) return 1;
   util::SetLogLevel("warn");

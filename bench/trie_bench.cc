@@ -24,6 +24,7 @@
 #include "absl/flags/parse.h"
 #include "core/trie.h"
 #include "crypto/crypto.h"
+#include "util/flags.h"
 
 ABSL_FLAG(uint64_t, max_n, 10'000'000, "largest trie size (10^4, 10^5, ... up to this)");
 ABSL_FLAG(uint32_t, batch, 10'000, "ids inserted per batch (one block's worth)");
@@ -272,6 +273,7 @@ void LegacyTable() {
 }  // namespace dsc::bench
 
 int main(int argc, char** argv) {
+  dsc::util::NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
   if (auto s = dsc::crypto::Init(); !s.ok()) {
     std::fprintf(stderr, "trie-bench: %s\n", std::string(s.message()).c_str());

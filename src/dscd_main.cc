@@ -22,6 +22,7 @@
 #include "node/node.h"
 #include "node/options.h"
 #include "util/amount.h"
+#include "util/flags.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "validator/pos_vault.h"
@@ -111,17 +112,6 @@ absl::StatusOr<int> ParseInt(const std::string& flag, const std::string& text, i
   return v;
 }
 
-// Lets users write --data-dir as well as --data_dir: rewrites dashes in flag names.
-void NormalizeFlagNames(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    char* arg = argv[i];
-    if (arg[0] != '-' || arg[1] != '-') continue;
-    for (char* p = arg + 2; *p != '\0' && *p != '='; ++p) {
-      if (*p == '-') *p = '_';
-    }
-  }
-}
-
 // Pulls every --genesis-alloc out of argv (absl flags keep only the last occurrence).
 std::vector<std::string> TakeRepeated(int* argc, char** argv, const std::string& name) {
   std::vector<std::string> values;
@@ -150,7 +140,7 @@ int main(int argc, char** argv) {
       "  dscd --role=validator --pool=HOST:PORT --metronome=HOST:PORT [--proof=pom --memory=1G]\n"
       "  dscd --role=validator ... --proof=pos --disk=10G [--vault=FILE]\n"
       "  dscd --pos-check [--vault=FILE | --data-dir=DIR]");
-  NormalizeFlagNames(argc, argv);
+  dsc::util::NormalizeFlagNames(argc, argv);
   std::vector<std::string> allocs = TakeRepeated(&argc, argv, "genesis_alloc");
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) return Fail(absl::StrCat("unexpected argument '", rest[1], "'"));
