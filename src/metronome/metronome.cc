@@ -1,5 +1,7 @@
 #include "metronome/metronome.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "core/block.h"
 #include "core/difficulty.h"
@@ -23,7 +25,18 @@ absl::Status MetronomeOptions::Validate() const {
     return absl::InvalidArgumentError("block_time must be at least 100ms");
   }
   if (block_time > absl::Hours(1)) return absl::InvalidArgumentError("block_time must be at most 1h");
+  if (solve_target < absl::ZeroDuration() || solve_target > block_time) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("solve_target must be between 0 (block_time / 32) and the block time (",
+                     absl::FormatDuration(block_time), ")"));
+  }
   return params.Validate();
+}
+
+int64_t MetronomeOptions::SolveTargetMs() const {
+  const absl::Duration target =
+      solve_target > absl::ZeroDuration() ? solve_target : block_time / 32;
+  return std::max<int64_t>(1, absl::ToInt64Milliseconds(target));
 }
 
 Metronome::Metronome(core::ChainApi* chain, core::PoolApi* pool, MetronomeOptions options)
@@ -135,8 +148,7 @@ void Metronome::CloseWithOwnBlock() {
   }
   round_.open = false;
   round_.seq += 1;
-  difficulty_ = core::NextDifficulty(difficulty_, std::nullopt,
-                                     absl::ToInt64Milliseconds(options_.block_time),
+  difficulty_ = core::NextDifficulty(difficulty_, std::nullopt, options_.SolveTargetMs(),
                                      options_.params);
   ++blocks_by_metronome_;
   log->info("New block created, hash {} sent to blockchain (height {}, {} transactions, no "
@@ -190,6 +202,8 @@ absl::Status Metronome::RegisterValidator(const core::Registration& r) {
 }
 
 absl::Status Metronome::SubmitBlock(const core::Block& block) {
+  // The round was won when the block arrived; checking and appending it are not solving.
+  const int64_t arrived_ms = util::NowMillis();
   const core::BlockHeader& h = block.header;
   absl::MutexLock submit_lock(&submit_mu_);
   core::Round round;
@@ -231,22 +245,20 @@ absl::Status Metronome::SubmitBlock(const core::Block& block) {
   core::SignAsMetronome(&signed_block.header, options_.key);
   if (absl::Status s = chain_->AppendBlock(signed_block); !s.ok()) return s;
 
-  const int64_t now = util::NowMillis();
   absl::MutexLock lock(&mu_);
   if (round_.seq == round.seq) {
     round_.open = false;
     round_.seq += 1;
   }
-  difficulty_ = core::NextDifficulty(difficulty_, now - round.start_ms,
-                                     absl::ToInt64Milliseconds(options_.block_time),
-                                     options_.params);
+  difficulty_ = core::NextDifficulty(difficulty_, arrived_ms - round.start_ms,
+                                     options_.SolveTargetMs(), options_.params);
   ++blocks_by_validators_;
   if (auto it = validators_.find(h.producer); it != validators_.end()) ++it->second.blocks_won;
   util::Logger("metronome")->info(
       "New block created, hash {} sent to blockchain (height {}, {} transactions, won by {} in "
       "{} ms; difficulty now {})",
       util::Base58Encode(hash), h.height, block.txs.size(), util::Base58Encode(h.producer),
-      now - round.start_ms, difficulty_);
+      arrived_ms - round.start_ms, difficulty_);
   return absl::OkStatus();
 }
 

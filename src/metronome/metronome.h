@@ -19,6 +19,11 @@ namespace dsc::metronome {
 
 struct MetronomeOptions {
   absl::Duration block_time = absl::Seconds(6);
+  // How long a round should take to be won: the difficulty rises while rounds are won in
+  // under a quarter of it and falls when they take longer (core::NextDifficulty). Well
+  // inside the block time, so that blocks keep the beat (low latency jitter) and a PoW
+  // validator hashes a small part of each round. Zero: block_time / 32.
+  absl::Duration solve_target = absl::ZeroDuration();
   core::ConsensusParams params;
   crypto::KeyPair key;                 // signs every block the chain receives
   bool fill_own_blocks = true;         // metronome blocks carry pool transactions
@@ -28,6 +33,8 @@ struct MetronomeOptions {
 
   // Returns kInvalidArgument naming the bad field.
   absl::Status Validate() const;
+  // solve_target, or its default, in milliseconds (at least 1).
+  int64_t SolveTargetMs() const;
 };
 
 class Metronome : public core::MetronomeApi {

@@ -235,6 +235,7 @@ absl::Status Node::StartAll() {
   if (o.Has(Role::kMetronome)) {
     metronome::MetronomeOptions mo;
     mo.block_time = o.block_time;
+    mo.solve_target = o.solve_target;
     mo.params = o.params;
     mo.key = *metronome_key;
     mo.fill_own_blocks = o.fill_metronome_blocks;

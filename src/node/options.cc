@@ -159,6 +159,10 @@ absl::Status NodeOptions::Validate() const {
   if (block_time < absl::Milliseconds(100) || block_time > absl::Hours(1)) {
     return absl::InvalidArgumentError("--block-time must be between 100ms and 1h");
   }
+  if (solve_target < absl::ZeroDuration() || solve_target > block_time) {
+    return absl::InvalidArgumentError(
+        "metronome.solve_target must be between 0 (block time / 32) and the block time");
+  }
   if (validator.proof != "pow" && validator.proof != "pom" && validator.proof != "pos") {
     return absl::InvalidArgumentError(absl::StrCat(
         "validator proof '", validator.proof, "' is not available (expected pow, pom or pos)"));
@@ -328,9 +332,11 @@ absl::Status ApplyConfig(const YAML::Node& root, const std::string& file, NodeOp
   }
 
   Section metronome = top.Child("metronome");
-  DSC_RETURN_IF_ERROR(metronome.CheckKeys({"server", "block_time", "fill_blocks"}));
+  DSC_RETURN_IF_ERROR(
+      metronome.CheckKeys({"server", "block_time", "solve_target", "fill_blocks"}));
   DSC_RETURN_IF_ERROR(metronome.Get("server", &o->metronome_address));
   DSC_RETURN_IF_ERROR(metronome.GetDuration("block_time", &o->block_time));
+  DSC_RETURN_IF_ERROR(metronome.GetDuration("solve_target", &o->solve_target));
   DSC_RETURN_IF_ERROR(metronome.Get("fill_blocks", &o->fill_metronome_blocks));
 
   Section validator = top.Child("validator");

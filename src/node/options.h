@@ -51,6 +51,7 @@ struct NodeOptions {
   std::string chain_address;
   std::string metronome_address;
   absl::Duration block_time = absl::Seconds(6);
+  absl::Duration solve_target = absl::ZeroDuration();  // metronome; zero = block_time / 32
   bool fill_metronome_blocks = true;
   core::ConsensusParams params;
   pool::PoolOptions pool;

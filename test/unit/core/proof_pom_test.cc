@@ -345,8 +345,9 @@ TEST_CASE("PomEngine reports generate and sort progress", "[core]") {
   CHECK((*built)->Stats().hashes_per_second > 0);
 }
 
-// The metronome's rule (NextDifficulty) with a PoM validator that answers at once when its
-// table holds a match and a PoW validator that needs 2^difficulty hashes on average: the
+// The metronome's rule (NextDifficulty with its default solve target, block_time / 32) with a
+// PoM validator that answers at once when its table holds a match and a PoW validator that
+// needs 2^difficulty hashes on average, winning if it finds one before the deadline: the
 // difficulty settles near what the table reaches, no long run of rounds goes unwon, and
 // both validators win rounds.
 TEST_CASE("NextDifficulty keeps a PoM and PoW mix on the beat", "[core]") {
@@ -357,7 +358,8 @@ TEST_CASE("NextDifficulty keeps a PoM and PoW mix on the beat", "[core]") {
   ConsensusParams params;
   params.min_difficulty = 1;
   params.max_difficulty = 64;
-  const int64_t target_ms = 6000;
+  const int64_t block_ms = 6000;
+  const int64_t target_ms = block_ms / 32;
   const double pow_hashes_per_ms = 4.0;  // a PoW validator that reaches ~14-15 bits in 6 s
   const std::atomic<bool> cancel{false};
   uint32_t difficulty = 30;  // far too hard at first
@@ -372,7 +374,7 @@ TEST_CASE("NextDifficulty keeps a PoM and PoW mix on the beat", "[core]") {
     } else {
       const double ms = pow_time(rng) * std::ldexp(1.0, static_cast<int>(difficulty)) /
                         pow_hashes_per_ms;
-      if (ms <= target_ms) {
+      if (ms <= block_ms) {
         solve_ms = static_cast<int64_t>(ms);
         ++pow_wins;
       }

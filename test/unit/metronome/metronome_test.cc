@@ -22,7 +22,10 @@ constexpr uint64_t kCoin = 1'000'000;
 // Chain + pool + metronome over one in-memory store.
 class MetronomeHarness {
  public:
-  MetronomeHarness(core::ConsensusParams params, absl::Duration block_time)
+  // A test that wins rounds "at once" sets a solve target long enough for a loaded machine
+  // (the default, block_time / 32, is a few ms for the short block times of tests).
+  MetronomeHarness(core::ConsensusParams params, absl::Duration block_time,
+                   absl::Duration solve_target = absl::ZeroDuration())
       : store_(storage::NewMemoryStore()), chain_(store_.get(), params) {
     pool::PoolOptions po;
     po.sync_wait = absl::Milliseconds(500);
@@ -31,6 +34,7 @@ class MetronomeHarness {
     pool_ = std::move(*pool);
     MetronomeOptions mo;
     mo.block_time = block_time;
+    mo.solve_target = solve_target;
     mo.params = params;
     mo.key = chain_.metronome();
     REQUIRE(mo.Validate().ok());
@@ -228,7 +232,7 @@ TEST_CASE("Metronome refuses bad registrations", "[metronome]") {
 TEST_CASE("Metronome SubmitBlock refuses bad blocks and accepts a valid one", "[metronome]") {
   const auto a = TestKey(1), b = TestKey(2);
   core::ConsensusParams params = TestParams({a, b}, 100 * kCoin, /*initial_difficulty=*/4);
-  MetronomeHarness h(params, absl::Milliseconds(600));
+  MetronomeHarness h(params, absl::Milliseconds(600), /*solve_target=*/absl::Milliseconds(400));
   const auto v = TestKey(100), unregistered = TestKey(101);
   const auto fp = testing::TestFingerprint(100);
   DSC_REQUIRE_OK(h.metronome().RegisterValidator(h.Registration(v, fp)));
@@ -325,7 +329,8 @@ TEST_CASE("Metronome SubmitBlock refuses bad blocks and accepts a valid one", "[
     CHECK(block1->header.producer == h.chain().metronome().public_key);
   }
 
-  // Round 2: a valid block wins at once, closes the round, raises the difficulty.
+  // Round 2: a valid block wins at once (under a quarter of the solve target), closes the
+  // round, raises the difficulty.
   const uint64_t supply = h.chain().Tip().supply;
   const Transaction tx2 = core::MakeTransaction(b, a.public_key, 2 * kCoin, 7, 0,
                                                 util::NowMillis());
@@ -358,6 +363,42 @@ TEST_CASE("Metronome SubmitBlock refuses bad blocks and accepts a valid one", "[
   CHECK(status->blocks_by_metronome >= 1);
   REQUIRE(status->validators.size() == 1);
   CHECK(status->validators[0].blocks_won == 1);
+}
+
+TEST_CASE("MetronomeOptions solve target: default, bounds", "[metronome]") {
+  MetronomeOptions o;
+  o.block_time = absl::Seconds(6);
+  CHECK(o.SolveTargetMs() == 187);  // block_time / 32
+  o.solve_target = absl::Seconds(1);
+  CHECK(o.SolveTargetMs() == 1000);
+  DSC_CHECK_OK(o.Validate());
+  o.solve_target = absl::Seconds(7);
+  DSC_CHECK_STATUS(o.Validate(), absl::StatusCode::kInvalidArgument, "solve_target");
+  o.solve_target = -absl::Milliseconds(1);
+  DSC_CHECK_STATUS(o.Validate(), absl::StatusCode::kInvalidArgument, "solve_target");
+  o.solve_target = absl::ZeroDuration();
+  o.block_time = absl::Milliseconds(100);
+  CHECK(o.SolveTargetMs() == 3);
+}
+
+TEST_CASE("Metronome lowers the difficulty for a round won after the solve target",
+          "[metronome]") {
+  const auto a = TestKey(1), b = TestKey(2);
+  core::ConsensusParams params = TestParams({a, b}, 100 * kCoin, /*initial_difficulty=*/6);
+  MetronomeHarness h(params, absl::Milliseconds(1500), /*solve_target=*/absl::Milliseconds(100));
+  const auto v = TestKey(100);
+  const auto fp = testing::TestFingerprint(100);
+  DSC_REQUIRE_OK(h.metronome().RegisterValidator(h.Registration(v, fp)));
+  h.Start();
+  const Round r1 = h.OpenRoundAt(1);
+  REQUIRE(r1.difficulty == 6);
+  const Block late = testing::MakeValidatorBlock(r1, v, fp, {}, nullptr);
+  // Won (arrives) after the 100 ms target, well before the 1.5 s deadline.
+  absl::SleepFor(absl::Milliseconds(250) -
+                 (absl::Now() - absl::FromUnixMillis(r1.start_ms)));
+  DSC_REQUIRE_OK(h.metronome().SubmitBlock(late));
+  const Round r2 = h.OpenRoundAt(2);
+  CHECK(r2.difficulty == 5);
 }
 
 }  // namespace
