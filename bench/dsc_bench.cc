@@ -101,6 +101,24 @@ std::pair<double, double> Usage(pid_t pid) {
   return {cpu, rss};
 }
 
+// Ed25519 verifications per second on one core of this machine (crypto::Verify of a
+// transaction-sized message for about `seconds`): the pool verifies every submitted
+// signature, so cores x this rate bounds what any node here can confirm.
+double VerifiesPerSecond(double seconds) {
+  const crypto::KeyPair key = WalletKey(0xBE7C, 0);
+  const std::string message(160, 'm');
+  const auto signature = crypto::Sign(key, message);
+  const absl::Time start = absl::Now();
+  int64_t n = 0;
+  bool ok = true;
+  while (absl::Now() - start < absl::Seconds(seconds)) {
+    for (int i = 0; i < 64; ++i) ok &= crypto::Verify(key.public_key, message, signature);
+    n += 64;
+  }
+  if (!ok) return 0;
+  return static_cast<double>(n) / absl::ToDoubleSeconds(absl::Now() - start);
+}
+
 int Run() {
   if (!crypto::Init().ok()) return 1;
   const int wallets = absl::GetFlag(FLAGS_wallets);
@@ -121,6 +139,10 @@ int Run() {
     std::cout << "\n";
     return 0;
   }
+
+  // Measured before any node runs, while the machine is quiet.
+  const double verify_rate = VerifiesPerSecond(0.5);
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
 
   // Optionally start the network.
   testing::TempDir dir;
@@ -314,6 +336,14 @@ int Run() {
                absl::ToDoubleSeconds(submitted_at - t0),
                static_cast<double>(submitted.load()) / std::max(1e-9, absl::ToDoubleSeconds(submitted_at - t0)),
                static_cast<long long>(refusals.load()));
+  if (verify_rate > 0 && run_s > 0) {
+    const double ceiling = verify_rate * cores;
+    std::fprintf(stderr,
+                 "machine: one core verifies %.0f Ed25519 signatures/s, so the pool's signature "
+                 "checks alone cap %u cores at %.0f tx/s; this run confirmed %.1f%% of that\n",
+                 verify_rate, cores, ceiling,
+                 100.0 * static_cast<double>(latencies.size()) / run_s / ceiling);
+  }
   for (auto& n : nodes) n->Stop();
   return lost == 0 && static_cast<int64_t>(latencies.size()) == total ? 0 : 1;
 }
