@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
 #include "storage/store.h"
@@ -23,6 +25,13 @@ inline absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s
 inline bool IsValidColumn(Column column) {
   const int index = static_cast<int>(column);
   return index >= 0 && index < kColumnCount;
+}
+
+// What Store::MultiGet returns for an invalid column: the same error for each of `n` keys.
+inline std::vector<absl::StatusOr<std::string>> InvalidColumnResults(Column column, size_t n) {
+  const absl::Status invalid =
+      absl::InvalidArgumentError(absl::StrCat("get: invalid column ", static_cast<int>(column)));
+  return std::vector<absl::StatusOr<std::string>>(n, invalid);
 }
 
 // Validates the arguments shared by every Store::Scan implementation.

@@ -48,14 +48,11 @@ class MemoryStore final : public Store {
 
   std::vector<absl::StatusOr<std::string>> MultiGet(
       Column column, absl::Span<const std::string_view> keys) override {
+    if (!internal::IsValidColumn(column)) {
+      return internal::InvalidColumnResults(column, keys.size());
+    }
     std::vector<absl::StatusOr<std::string>> values;
     values.reserve(keys.size());
-    if (!internal::IsValidColumn(column)) {
-      const absl::Status invalid = absl::InvalidArgumentError(
-          absl::StrCat("get: invalid column ", static_cast<int>(column)));
-      values.assign(keys.size(), invalid);
-      return values;
-    }
     std::lock_guard<std::mutex> lock(mu_);  // one view for the whole batch
     const Map& map = maps_[static_cast<int>(column)];
     for (std::string_view key : keys) {

@@ -173,14 +173,11 @@ class RocksStore final : public Store {
 
   std::vector<absl::StatusOr<std::string>> MultiGet(
       Column column, absl::Span<const std::string_view> keys) override {
+    if (!internal::IsValidColumn(column)) {
+      return internal::InvalidColumnResults(column, keys.size());
+    }
     std::vector<absl::StatusOr<std::string>> values;
     values.reserve(keys.size());
-    if (!internal::IsValidColumn(column)) {
-      const absl::Status invalid = absl::InvalidArgumentError(
-          absl::StrCat("get: invalid column ", static_cast<int>(column)));
-      values.assign(keys.size(), invalid);
-      return values;
-    }
     if (keys.empty()) return values;
     // The batched MultiGet reads from one implicit snapshot.
     std::vector<rocksdb::Slice> slices;
