@@ -201,26 +201,41 @@ class RocksStore final : public Store {
   absl::Status Write(const WriteBatch& batch, bool sync) override {
     // The memtable's skip list inserts keys that arrive in ascending order cheaply (it
     // keeps the previous insertion point), and random ones (tx ids, trie node hashes)
-    // expensively, so the ops go in sorted by (column, key). The sort is stable: ops on
-    // the same key keep their order, so the result is the same as applying them in order.
+    // expensively, so the ops go in sorted by (column, key). Ops on the same key keep their
+    // order (ties go by index), so the result is the same as applying them in order. The
+    // sort compares the key's first 8 bytes as a big-endian number first (zero padded, so
+    // the order stays bytewise), which settles almost every comparison of hash keys
+    // without touching the strings.
     const std::vector<WriteBatch::Op>& ops = batch.ops();
-    std::vector<const WriteBatch::Op*> sorted;
-    sorted.reserve(ops.size());
-    for (const WriteBatch::Op& op : ops) {
+    if (ops.size() > UINT32_MAX) return absl::InvalidArgumentError("write: batch too large");
+    struct SortKey {
+      uint32_t column;
+      uint32_t index;
+      uint64_t head;
+    };
+    std::vector<SortKey> order;
+    order.reserve(ops.size());
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const WriteBatch::Op& op = ops[i];
       if (!internal::IsValidColumn(op.column)) {
         return absl::InvalidArgumentError(
             absl::StrCat("write: invalid column ", static_cast<int>(op.column)));
       }
-      sorted.push_back(&op);
+      uint64_t head = 0;
+      for (size_t b = 0; b < 8; ++b) {
+        head = (head << 8) | (b < op.key.size() ? static_cast<uint8_t>(op.key[b]) : 0);
+      }
+      order.push_back(SortKey{static_cast<uint32_t>(op.column), static_cast<uint32_t>(i), head});
     }
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const WriteBatch::Op* a, const WriteBatch::Op* b) {
-                       if (a->column != b->column) return a->column < b->column;
-                       return a->key < b->key;
-                     });
+    std::sort(order.begin(), order.end(), [&ops](const SortKey& a, const SortKey& b) {
+      if (a.column != b.column) return a.column < b.column;
+      if (a.head != b.head) return a.head < b.head;
+      if (const int c = ops[a.index].key.compare(ops[b.index].key); c != 0) return c < 0;
+      return a.index < b.index;
+    });
     rocksdb::WriteBatch rocks_batch;
-    for (const WriteBatch::Op* p : sorted) {
-      const WriteBatch::Op& op = *p;
+    for (const SortKey& k : order) {
+      const WriteBatch::Op& op = ops[k.index];
       rocksdb::Status s = op.is_delete
                               ? rocks_batch.Delete(Handle(op.column), ToSlice(op.key))
                               : rocks_batch.Put(Handle(op.column), ToSlice(op.key),

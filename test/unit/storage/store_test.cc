@@ -187,6 +187,23 @@ TEMPLATE_TEST_CASE("Store applies batch ops in order", "[storage]", RocksFixture
   CHECK(store.Get(Column::kTx, "gone").status().code() == absl::StatusCode::kNotFound);
   CHECK(*store.Get(Column::kTx, "back") == "again");
   CHECK(Keys(Collect(store, Column::kTx)) == Strings{"back", "k"});
+
+  // Keys longer than 8 bytes sharing their first 8, and a key that is a prefix of another
+  // (the RocksDB store sorts a batch by the first 8 bytes before the whole key).
+  batch.Clear();
+  batch.Put(Column::kTx, "same8bytes-b", "1");
+  batch.Put(Column::kTx, "same8bytes-a", "1");
+  batch.Put(Column::kTx, "same8bytes-b", "2");
+  batch.Delete(Column::kTx, "same8bytes-a");
+  batch.Put(Column::kTx, Bin("k\0"), "nul");
+  batch.Put(Column::kTx, "same8bytes", "short");
+  DSC_REQUIRE_OK(store.Write(batch, false));
+  CHECK(*store.Get(Column::kTx, "same8bytes-b") == "2");
+  CHECK(absl::IsNotFound(store.Get(Column::kTx, "same8bytes-a").status()));
+  CHECK(*store.Get(Column::kTx, Bin("k\0")) == "nul");
+  CHECK(*store.Get(Column::kTx, "k") == "v2");
+  CHECK(Keys(Collect(store, Column::kTx)) ==
+        Strings{"back", "k", Bin("k\0"), "same8bytes", "same8bytes-b"});
 }
 
 TEMPLATE_TEST_CASE("Store rejects a batch with an invalid column and applies nothing",
