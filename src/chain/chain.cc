@@ -246,6 +246,7 @@ absl::StatusOr<core::ChainTip> Chain::GetTip() {
 }
 
 absl::StatusOr<core::Block> Chain::GetBlock(uint64_t height, absl::Duration wait) {
+  std::shared_ptr<const core::Block> cached;
   {
     absl::MutexLock lock(&mu_);
     auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
@@ -256,7 +257,9 @@ absl::StatusOr<core::Block> Chain::GetBlock(uint64_t height, absl::Duration wait
       return absl::NotFoundError(absl::StrCat("no block at height ", height, " (tip is ",
                                               tip_.header.height, ")"));
     }
+    if (tip_block_ != nullptr && tip_block_->header.height == height) cached = tip_block_;
   }
+  if (cached != nullptr) return *cached;
   auto raw = store_->Get(Column::kBlocks, core::EncodeU64Key(height));
   if (!raw.ok()) return raw.status();
   auto block = core::DecodeBlock(*raw);
@@ -461,12 +464,14 @@ absl::Status Chain::AppendBlock(const core::Block& block) {
   batch.Put(Column::kMeta, kMetaAccounts, core::EncodeU64Key(next.accounts));
   batch.Put(Column::kMeta, kMetaProvenance, View(next.provenance_root));
   batch.Put(Column::kMeta, kMetaTip, core::EncodeU64Key(h.height));
+  auto tip_block = std::make_shared<const core::Block>(block);
   {
     absl::MutexLock lock(&mu_);  // readers see the new state and the new tip together
     if (auto s = store_->Write(batch, /*sync=*/true); !s.ok()) {
       return absl::UnavailableError(absl::StrCat("block ", h.height, " not stored: ", s.message()));
     }
     tip_ = next;
+    tip_block_ = std::move(tip_block);
   }
   trie_nodes_.Remember(trie_nodes);
   util::Logger("chain")->info(

@@ -76,6 +76,9 @@ class Chain : public core::ChainApi {
 
   mutable absl::Mutex mu_;  // the tip; held exclusively while a block's write lands
   core::ChainTip tip_ ABSL_GUARDED_BY(mu_);
+  // The tip block as appended by this process (null after Open until the next block):
+  // GetBlock serves it without reading and decoding it, as every follower asks for it.
+  std::shared_ptr<const core::Block> tip_block_ ABSL_GUARDED_BY(mu_);
   bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
 };
 

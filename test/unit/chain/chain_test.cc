@@ -647,6 +647,17 @@ TEST_CASE("Chain on RocksDB survives a restart; another genesis is refused", "[c
     }
     tip_before = h.Tip();
     accounts_before = testing::ScanAccounts(h.store());
+    // The tip block is served from memory, older ones from the store: the same blocks.
+    auto tip_block = h.chain().GetBlock(3, absl::ZeroDuration());
+    REQUIRE(tip_block.ok());
+    CHECK(*tip_block == last);
+    auto stored = h.store().Get(storage::Column::kBlocks, core::EncodeU64Key(3));
+    REQUIRE(stored.ok());
+    CHECK(*stored == core::EncodeBlock(*tip_block));
+    auto block2 = h.chain().GetBlock(2, absl::ZeroDuration());
+    REQUIRE(block2.ok());
+    CHECK(block2->header.height == 2);
+    CHECK(core::ComputeBlockHash(block2->header) == last.header.prev_hash);
   }
 
   {
