@@ -162,5 +162,26 @@ TEST_CASE("Validate refuses vault budgets the machine cannot meet", "[pos]") {
   CHECK_THAT(Msg(o.Validate()), Catch::Contains("of RAM"));
 }
 
+TEST_CASE("metronome.solve_target is read from the config and bounded by the block time",
+          "[pos]") {
+  TempFile file("metronome:\n  block_time: 2s\n  solve_target: 250ms\n");
+  NodeOptions o;
+  REQUIRE(LoadConfigFile(file.path(), &o).ok());
+  CHECK(o.block_time == absl::Seconds(2));
+  CHECK(o.solve_target == absl::Milliseconds(250));
+  o.roles = {Role::kMetronome};
+  o.chain_address = o.pool_address = "127.0.0.1:1";
+  o.data_dir = std::filesystem::temp_directory_path().string();
+  CHECK(o.Validate().ok());
+  o.solve_target = absl::Seconds(3);
+  CHECK(Msg(o.Validate()).find("metronome.solve_target") != std::string::npos);
+
+  TempFile bad("metronome:\n  solve_target: soon\n");
+  NodeOptions refused;
+  const absl::Status s = LoadConfigFile(bad.path(), &refused);
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(Msg(s).find("solve_target") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace dsc::node
