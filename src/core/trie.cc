@@ -179,22 +179,26 @@ absl::Status MemoryTrieNodeStore::GetNodes(absl::Span<const Hash32> hashes,
 
 namespace {
 
-// Applies op(map, i) for every i < n, each in the shard of key(i), prefetching ahead.
-// Shards are independent tables, so with threads > 1 thread t does the shards t,
-// t + threads, ...; each shard sees its ops in index order.
-template <class Map, class Key, class Op>
-void ForEachInShards(std::vector<Map>& shards, size_t n, Key key, Op op) {
+// Applies op(map, i) for every i < n, each in shard shard_of(key(i)), prefetching ahead.
+// The ops are grouped by shard once (a counting sort of their indices, index order kept
+// within a shard). Shards are independent tables, so with threads > 1 thread t does the
+// shards t, t + threads, ...
+template <class Map, class Key, class ShardOf, class Op>
+void ForEachInShards(std::vector<Map>& shards, size_t n, Key key, ShardOf shard_of, Op op) {
+  std::vector<uint32_t> start(shards.size() + 1, 0);
+  for (size_t i = 0; i < n; ++i) ++start[shard_of(key(i)) + 1];
+  for (size_t s = 0; s < shards.size(); ++s) start[s + 1] += start[s];
+  std::vector<uint32_t> order(n);
+  std::vector<uint32_t> next(start.begin(), start.end() - 1);
+  for (size_t i = 0; i < n; ++i) order[next[shard_of(key(i))]++] = static_cast<uint32_t>(i);
+
   constexpr size_t kMinOpsPerThread = 4096;
   const size_t threads = std::min(shards.size(), std::max<size_t>(1, n / kMinOpsPerThread));
   auto run = [&](size_t first) {
-    std::vector<uint32_t> mine;
     for (size_t s = first; s < shards.size(); s += threads) {
       Map& map = shards[s];
-      mine.clear();
-      for (size_t i = 0; i < n; ++i) {
-        if (key(i)[8] % shards.size() == s) mine.push_back(static_cast<uint32_t>(i));
-      }
-      const size_t m = mine.size();
+      const uint32_t* mine = order.data() + start[s];
+      const size_t m = start[s + 1] - start[s];
       for (size_t j = 0; j < std::min(m, kPrefetchAhead); ++j) map.prefetch(key(mine[j]));
       for (size_t j = 0; j < m; ++j) {
         if (j + kPrefetchAhead < m) map.prefetch(key(mine[j + kPrefetchAhead]));
@@ -217,12 +221,14 @@ void ForEachInShards(std::vector<Map>& shards, size_t n, Key key, Op op) {
 void MemoryTrieNodeStore::PutAll(absl::Span<const TrieNewNode> nodes) {
   ForEachInShards(
       shards_, nodes.size(), [&](size_t i) -> const Hash32& { return nodes[i].hash; },
+      [this](const Hash32& h) { return ShardIndex(h); },
       [&](Map& map, size_t i) { map.insert_or_assign(nodes[i].hash, nodes[i].bytes); });
 }
 
 void MemoryTrieNodeStore::EraseAll(absl::Span<const Hash32> hashes) {
   ForEachInShards(
       shards_, hashes.size(), [&](size_t i) -> const Hash32& { return hashes[i]; },
+      [this](const Hash32& h) { return ShardIndex(h); },
       [&](Map& map, size_t i) { map.erase(hashes[i]); });
 }
 
