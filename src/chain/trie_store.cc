@@ -71,11 +71,8 @@ absl::Status StoreTrieNodes::GetNode(const core::Hash32& hash, core::TrieNodeByt
   return absl::OkStatus();
 }
 
-absl::Status StoreTrieNodes::GetNodes(absl::Span<const core::Hash32> hashes,
-                                      absl::Span<core::TrieNodeBytes> out) {
-  if (out.size() != hashes.size()) {
-    return absl::InvalidArgumentError("GetNodes: output and hash counts differ");
-  }
+absl::Status StoreTrieNodes::ReadNodes(absl::Span<const core::Hash32> hashes,
+                                       absl::Span<core::TrieNodeBytes> out) {
   std::vector<size_t> misses;
   if (generation_size_ > 0) {
     absl::MutexLock lock(&mu_);

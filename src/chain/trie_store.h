@@ -23,16 +23,18 @@ class StoreTrieNodes : public core::TrieNodeReader {
   // kDataLoss if the stored bytes are not a node with that hash.
   absl::Status GetNode(const core::Hash32& hash, core::TrieNodeBytes* out) override;
 
-  // As GetNode for each hash: serves the cache hits under one lock, then reads all the
-  // misses with one Store::MultiGet and caches them.
-  absl::Status GetNodes(absl::Span<const core::Hash32> hashes,
-                        absl::Span<core::TrieNodeBytes> out) override;
 
   // Adds every node of `nodes` to the batch as a kTrie put.
   static void AddToBatch(absl::Span<const core::TrieNewNode> nodes, storage::WriteBatch* batch);
 
   // Caches nodes that are now durable in the store.
   void Remember(absl::Span<const core::TrieNewNode> nodes);
+
+ protected:
+  // As GetNode for each hash: serves the cache hits under one lock, then reads all the
+  // misses with one Store::MultiGet and caches them.
+  absl::Status ReadNodes(absl::Span<const core::Hash32> hashes,
+                         absl::Span<core::TrieNodeBytes> out) override;
 
  private:
   using Map = absl::flat_hash_map<core::Hash32, core::TrieNodeBytes, core::Hash32Hasher>;

@@ -137,6 +137,11 @@ absl::Status TrieNodeReader::GetNodes(absl::Span<const Hash32> hashes,
   if (out.size() != hashes.size()) {
     return absl::InvalidArgumentError("GetNodes: output and hash counts differ");
   }
+  return ReadNodes(hashes, out);
+}
+
+absl::Status TrieNodeReader::ReadNodes(absl::Span<const Hash32> hashes,
+                                       absl::Span<TrieNodeBytes> out) {
   for (size_t i = 0; i < hashes.size(); ++i) {
     if (auto s = GetNode(hashes[i], &out[i]); !s.ok()) return s;
   }
@@ -156,11 +161,8 @@ absl::Status MemoryTrieNodeStore::GetNode(const Hash32& hash, TrieNodeBytes* out
   return absl::OkStatus();
 }
 
-absl::Status MemoryTrieNodeStore::GetNodes(absl::Span<const Hash32> hashes,
-                                           absl::Span<TrieNodeBytes> out) {
-  if (out.size() != hashes.size()) {
-    return absl::InvalidArgumentError("GetNodes: output and hash counts differ");
-  }
+absl::Status MemoryTrieNodeStore::ReadNodes(absl::Span<const Hash32> hashes,
+                                            absl::Span<TrieNodeBytes> out) {
   const size_t n = hashes.size();
   auto prefetch = [&](size_t i) { shards_[ShardIndex(hashes[i])].prefetch(hashes[i]); };
   for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) prefetch(i);

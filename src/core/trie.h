@@ -78,11 +78,16 @@ class TrieNodeReader {
   // such node, another code on I/O failure.
   virtual absl::Status GetNode(const Hash32& hash, TrieNodeBytes* out) = 0;
 
-  // Reads the nodes whose hashes are `hashes` into out[i] (out.size() must equal
-  // hashes.size()). Returns OK if every node was read, else the error GetNode would give
-  // for the first failing hash in order; then the contents of `out` are unspecified. The
-  // default calls GetNode for each hash; stores override it to overlap the reads.
-  virtual absl::Status GetNodes(absl::Span<const Hash32> hashes, absl::Span<TrieNodeBytes> out);
+  // Reads the nodes whose hashes are `hashes` into out[i] (kInvalidArgument unless
+  // out.size() equals hashes.size()). Returns OK if every node was read, else the error
+  // GetNode would give for the first failing hash in order; then the contents of `out` are
+  // unspecified. Calls ReadNodes.
+  absl::Status GetNodes(absl::Span<const Hash32> hashes, absl::Span<TrieNodeBytes> out);
+
+ protected:
+  // GetNodes once the sizes are checked. The default calls GetNode for each hash; stores
+  // override it to overlap the reads.
+  virtual absl::Status ReadNodes(absl::Span<const Hash32> hashes, absl::Span<TrieNodeBytes> out);
 };
 
 // Hash functor for hash-keyed maps: the first 8 bytes of a BLAKE2b output are uniform.
@@ -126,7 +131,7 @@ class MemoryTrieNodeStore : public TrieNodeReader {
   explicit MemoryTrieNodeStore(int shards = 1);
 
   absl::Status GetNode(const Hash32& hash, TrieNodeBytes* out) override;
-  absl::Status GetNodes(absl::Span<const Hash32> hashes, absl::Span<TrieNodeBytes> out) override;
+
   void Put(const TrieNewNode& node) { ShardOf(node.hash).insert_or_assign(node.hash, node.bytes); }
   void PutAll(absl::Span<const TrieNewNode> nodes);
   void Erase(const Hash32& hash) { ShardOf(hash).erase(hash); }
@@ -135,6 +140,10 @@ class MemoryTrieNodeStore : public TrieNodeReader {
   size_t size() const;
   // Makes room for `n` nodes in all.
   void Reserve(size_t n);
+
+ protected:
+  // Prefetches the tables a few keys ahead.
+  absl::Status ReadNodes(absl::Span<const Hash32> hashes, absl::Span<TrieNodeBytes> out) override;
 
  private:
   using Map = absl::flat_hash_map<
