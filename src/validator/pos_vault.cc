@@ -528,7 +528,6 @@ void Deal(Dealer& me, const ProofEntry* entries, size_t n, uint32_t bits, uint64
 // Builds the vault into <path>.partial and renames it to <path> when complete.
 absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const core::PublicKey& key,
                                  const core::RecordHasher& hasher, const PosOptions& o) {
-  const absl::Time build_start = absl::Now();
   const double cpu_start = ProcessCpuSeconds();
   const PosGeometry& g = o.geometry;
   const core::TableLayout layout = g.layout();
@@ -801,7 +800,6 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
   if (absl::Status s = SyncDir(o.path); !s.ok()) return s;
   built.times.sync_seconds = absl::ToDoubleSeconds(absl::Now() - sync_start);
   built.times.sync_cpu_seconds = ProcessCpuSeconds() - cpu_sync;
-  built.times.total_seconds = absl::ToDoubleSeconds(absl::Now() - build_start);
   built.header = h;
   built.nonces_hashed = generated->nonces_hashed;
   return built;

@@ -108,7 +108,6 @@ struct PosBuildTimes {
   double deal_seconds = 0;   // phase 1: hashing, dealing into cups, writing the cups
   double sort_seconds = 0;   // phase 2: reading, sorting and rewriting every bucket
   double sync_seconds = 0;   // the data's last bytes to disk, the header, the rename
-  double total_seconds = 0;  // from creating the file to the rename
   // CPU time of the whole process (all threads, user + system) in each phase.
   double deal_cpu_seconds = 0;
   double sort_cpu_seconds = 0;
