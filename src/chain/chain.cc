@@ -404,9 +404,11 @@ absl::Status Chain::AppendBlock(const core::Block& block) {
   if (h.provenance_root != tip.provenance_root) {
     return absl::InvalidArgumentError("block carries the wrong provenance root");
   }
-  if (auto s = core::CheckBlockBody(block); !s.ok()) return s;
-  const std::vector<absl::Status> verdicts =
-      core::CheckTxsStateless(block.txs, options_.verify_threads, options_.signature_cache);
+  std::vector<core::TxId> ids(block.txs.size());
+  for (size_t i = 0; i < block.txs.size(); ++i) ids[i] = core::ComputeTxId(block.txs[i]);
+  if (auto s = core::CheckBlockBody(block, ids); !s.ok()) return s;
+  const std::vector<absl::Status> verdicts = core::CheckTxsStateless(
+      block.txs, options_.verify_threads, options_.signature_cache, ids);
   for (size_t i = 0; i < verdicts.size(); ++i) {
     if (!verdicts[i].ok()) {
       return absl::Status(verdicts[i].code(),
@@ -431,7 +433,7 @@ absl::Status Chain::AppendBlock(const core::Block& block) {
   entries.reserve(block.txs.size());
   for (uint32_t i = 0; i < block.txs.size(); ++i) {
     const core::Transaction& tx = block.txs[i];
-    const core::TxId id = core::ComputeTxId(tx);
+    const core::TxId& id = ids[i];
     batch.Put(Column::kTx, View(id), EncodeTxEntry(h.height, i, tx));
     batch.Put(Column::kAddrTx, AddrTxKey(tx.sender, h.height, i), View(id));
     batch.Put(Column::kAddrTx, AddrTxKey(tx.recipient, h.height, i), View(id));

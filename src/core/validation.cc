@@ -41,15 +41,17 @@ absl::Status CheckTxStateless(const Transaction& tx) {
 }
 
 std::vector<absl::Status> CheckTxsStateless(absl::Span<const Transaction> txs, int threads,
-                                            SignatureCache* cache) {
+                                            SignatureCache* cache, absl::Span<const TxId> given) {
   std::vector<absl::Status> out(txs.size());
-  std::vector<TxId> ids(cache != nullptr ? txs.size() : 0);
+  const bool have_ids = given.size() == txs.size() && !txs.empty();
+  std::vector<TxId> computed(cache != nullptr && !have_ids ? txs.size() : 0);
+  auto id_of = [&](size_t i) -> const TxId& { return have_ids ? given[i] : computed[i]; };
   auto check = [&](size_t i) {
     out[i] = CheckTxFields(txs[i]);
     if (!out[i].ok()) return;
     if (cache != nullptr) {
-      ids[i] = ComputeTxId(txs[i]);
-      if (cache->Contains(ids[i])) return;
+      if (!have_ids) computed[i] = ComputeTxId(txs[i]);
+      if (cache->Contains(id_of(i))) return;
     }
     out[i] = CheckTxSignature(txs[i]);
   };
@@ -73,7 +75,7 @@ std::vector<absl::Status> CheckTxsStateless(absl::Span<const Transaction> txs, i
     std::vector<TxId> passed;
     passed.reserve(txs.size());
     for (size_t i = 0; i < txs.size(); ++i) {
-      if (out[i].ok()) passed.push_back(ids[i]);
+      if (out[i].ok()) passed.push_back(id_of(i));
     }
     cache->Add(passed);
   }
@@ -165,13 +167,16 @@ absl::Status CheckHeader(const BlockHeader& header, const BlockHeader& parent,
   return absl::OkStatus();
 }
 
-absl::Status CheckBlockBody(const Block& block) {
+absl::Status CheckBlockBody(const Block& block, absl::Span<const TxId> ids) {
   if (block.header.tx_count != block.txs.size()) {
     return absl::InvalidArgumentError(absl::StrCat("header says ", block.header.tx_count,
                                                    " transactions, the block holds ",
                                                    block.txs.size()));
   }
-  if (TxRoot(block.txs) != block.header.tx_root) {
+  const Hash32 root = ids.size() == block.txs.size() && !ids.empty()
+                          ? MerkleRoot(ids)
+                          : TxRoot(block.txs);
+  if (root != block.header.tx_root) {
     return absl::InvalidArgumentError("transaction root does not match the block's transactions");
   }
   return absl::OkStatus();

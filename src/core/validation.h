@@ -22,9 +22,11 @@ absl::Status CheckTxStateless(const Transaction& tx);
 // As CheckTxStateless but for many transactions, verifying signatures on up to
 // `threads` threads. Returns one status per transaction, in order. With a `cache`, a
 // transaction whose id it holds skips the signature check (the other checks still run),
-// and the ids of transactions that pass are added to it.
+// and the ids of transactions that pass are added to it. `ids`, if not empty, must hold
+// ComputeTxId of each transaction (callers that need the ids anyway save the hashing).
 std::vector<absl::Status> CheckTxsStateless(absl::Span<const Transaction> txs, int threads,
-                                            SignatureCache* cache = nullptr);
+                                            SignatureCache* cache = nullptr,
+                                            absl::Span<const TxId> ids = {});
 
 // Checks `tx` against its sender's account once `pending_count` earlier transactions of
 // the same sender spending `pending_outflow` are applied: the nonce must equal
@@ -42,8 +44,9 @@ absl::Status CheckHeader(const BlockHeader& header, const BlockHeader& parent,
                          const PublicKey& metronome_key, const ConsensusParams& params,
                          int64_t now_ms);
 
-// Checks that the body matches the header: tx_count and tx_root.
-absl::Status CheckBlockBody(const Block& block);
+// Checks that the body matches the header: tx_count and tx_root. `ids`, if not empty,
+// must hold ComputeTxId of each transaction of the block, in order.
+absl::Status CheckBlockBody(const Block& block, absl::Span<const TxId> ids = {});
 
 }  // namespace dsc::core
 

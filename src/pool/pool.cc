@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <queue>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "core/encoding.h"
 #include "core/validation.h"
@@ -14,9 +15,10 @@ namespace {
 
 using storage::Column;
 
-std::string_view View(const core::Hash32& h) {
-  return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
-}
+// Pool entries are keyed by arrival order (8-byte big-endian), so the memtable takes each
+// batch's puts, and the deletes of what blocks confirm, near its end instead of at random
+// places as tx-id keys would.
+std::string EntryKey(uint64_t seq) { return core::EncodeU64Key(seq); }
 
 std::string EncodeEntry(uint64_t seq, const core::Transaction& tx) {
   core::Writer w;
@@ -53,11 +55,12 @@ absl::Status Pool::Load() {
   struct Loaded {
     uint64_t seq;
     core::Transaction tx;
+    std::string key;
   };
   absl::flat_hash_map<core::Address, std::vector<Loaded>> by_sender;
   uint64_t max_seq = 0;
   size_t corrupt = 0;
-  absl::Status scan = store_->ScanPrefix(Column::kPool, "", [&](std::string_view, std::string_view v) {
+  absl::Status scan = store_->ScanPrefix(Column::kPool, "", [&](std::string_view k, std::string_view v) {
     core::Reader r(v);
     uint64_t seq = 0;
     auto tx = v.size() > 8 ? core::DecodeTx(v.substr(8)) : absl::DataLossError("short");
@@ -66,7 +69,7 @@ absl::Status Pool::Load() {
       return true;
     }
     max_seq = std::max(max_seq, seq);
-    by_sender[tx->sender].push_back({seq, *tx});
+    by_sender[tx->sender].push_back({seq, *tx, std::string(k)});
     return true;
   });
   if (!scan.ok()) return scan;
@@ -77,6 +80,7 @@ absl::Status Pool::Load() {
   next_seq_ = max_seq + 1;
   storage::WriteBatch drop;
   size_t kept = 0;
+  size_t dropped = 0;
   for (auto& [address, list] : by_sender) {
     std::sort(list.begin(), list.end(),
               [](const Loaded& a, const Loaded& b) { return a.tx.nonce < b.tx.nonce; });
@@ -87,8 +91,13 @@ absl::Status Pool::Load() {
       const core::TxId id = core::ComputeTxId(l.tx);
       if (l.tx.nonce < s.account.nonce ||
           !core::CheckTxAgainstAccount(l.tx, s.account, s.queue.size(), s.outflow).ok()) {
-        drop.Delete(Column::kPool, View(id));  // confirmed meanwhile, or no longer valid
+        drop.Delete(Column::kPool, l.key);  // confirmed meanwhile, or no longer valid
+        ++dropped;
         continue;
+      }
+      if (l.key != EntryKey(l.seq)) {  // kept by an older dscd under its tx id
+        drop.Delete(Column::kPool, l.key);
+        drop.Put(Column::kPool, EntryKey(l.seq), EncodeEntry(l.seq, l.tx));
       }
       s.queue.push_back(Entry{l.tx, id, l.seq, false, true});
       s.outflow += l.tx.amount + l.tx.fee;
@@ -101,7 +110,7 @@ absl::Status Pool::Load() {
     if (auto s = store_->Write(drop, true); !s.ok()) return s;
   }
   log->info("Pool started at chain height {} with {} pending transactions ({} dropped)",
-            synced_height_, kept, drop.size());
+            synced_height_, kept, dropped);
   return absl::OkStatus();
 }
 
@@ -171,9 +180,10 @@ Pool::Entry* Pool::Find(const core::TxId& id) {
 }
 
 std::vector<absl::Status> Pool::Submit(absl::Span<const core::Transaction> txs) {
-  std::vector<absl::Status> verdicts = core::CheckTxsStateless(txs, options_.verify_threads, options_.signature_cache);
   std::vector<core::TxId> ids(txs.size());
   for (size_t i = 0; i < txs.size(); ++i) ids[i] = core::ComputeTxId(txs[i]);
+  std::vector<absl::Status> verdicts =
+      core::CheckTxsStateless(txs, options_.verify_threads, options_.signature_cache, ids);
 
   absl::MutexLock lock(&mu_);
   Commit commit;
@@ -218,7 +228,7 @@ std::vector<absl::Status> Pool::Submit(absl::Span<const core::Transaction> txs) 
     s.queue.push_back(Entry{tx, ids[i], seq, false, false});
     s.outflow += tx.amount + tx.fee;
     by_id_[ids[i]] = Where{tx.sender, tx.nonce};
-    commit.batch.Put(Column::kPool, View(ids[i]), EncodeEntry(seq, tx));
+    commit.batch.Put(Column::kPool, EntryKey(seq), EncodeEntry(seq, tx));
     commit.ids.push_back(ids[i]);
     accepted.push_back(i);
   }
@@ -396,13 +406,17 @@ absl::StatusOr<uint64_t> Pool::NextNonce(const core::Address& address) {
 
 void Pool::OnBlock(const core::Block& block) {
   const uint64_t h = block.header.height;
+  // Hashed before taking the lock: submissions wait for it.
+  std::vector<core::TxId> ids(block.txs.size());
+  for (size_t i = 0; i < block.txs.size(); ++i) ids[i] = core::ComputeTxId(block.txs[i]);
   storage::WriteBatch drop;
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   if (h != synced_height_ + 1) return;  // already applied, or out of order
   uint64_t fees = 0;
   std::vector<core::Address> touched;
-  absl::flat_hash_map<core::TxId, uint64_t> confirmed;  // ids of pending senders' txs here
-  for (const core::Transaction& tx : block.txs) {
+  absl::flat_hash_set<core::TxId> confirmed;  // ids of pending senders' txs here
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    const core::Transaction& tx = block.txs[i];
     fees += tx.fee;
     if (auto it = senders_.find(tx.sender); it != senders_.end()) {
       Sender& s = it->second;
@@ -415,7 +429,7 @@ void Pool::OnBlock(const core::Block& block) {
         }
       }
       touched.push_back(tx.sender);
-      confirmed.emplace(core::ComputeTxId(tx), h);
+      confirmed.insert(ids[i]);
     }
     if (auto it = senders_.find(tx.recipient); it != senders_.end() && it->second.as_of < h) {
       it->second.account.balance += tx.amount;
@@ -444,7 +458,7 @@ void Pool::OnBlock(const core::Block& block) {
       const Entry& e = s.queue.front();
       s.outflow -= e.tx.amount + e.tx.fee;
       by_id_.erase(e.id);
-      drop.Delete(Column::kPool, View(e.id));
+      drop.Delete(Column::kPool, EntryKey(e.seq));
       // Not counted when another transaction of the sender took its nonce.
       if (confirmed.contains(e.id)) ++confirmed_total_;
       s.queue.pop_front();
@@ -460,7 +474,7 @@ void Pool::OnBlock(const core::Block& block) {
             s.queue.size() - i, util::Base58Encode(address), h);
         for (size_t j = i; j < s.queue.size(); ++j) {
           by_id_.erase(s.queue[j].id);
-          drop.Delete(Column::kPool, View(s.queue[j].id));
+          drop.Delete(Column::kPool, EntryKey(s.queue[j].seq));
         }
         s.queue.resize(i);
         break;
@@ -476,8 +490,13 @@ void Pool::OnBlock(const core::Block& block) {
   }
   handed_.clear();
   synced_height_ = h;
+  lock.Release();
+  // Written after the lock is released, so submissions need not wait for it. No Submit can
+  // store a dropped id again meanwhile: a confirmed one is behind its sender's nonce, and
+  // a misfit fails the same check against the same account (which only the next OnBlock,
+  // on this same thread, changes). Not synced: after a crash, Load() drops whatever the
+  // chain has confirmed.
   if (!drop.empty()) {
-    // Not synced: after a crash, Load() drops whatever the chain has confirmed.
     if (auto s = store_->Write(drop, /*sync=*/false); !s.ok()) {
       util::Logger("pool")->warn("could not delete confirmed transactions: {}", s.message());
     }

@@ -26,7 +26,7 @@ enum class Column : int {
   kAccounts,   // address -> balance, nonce
   kAddrTx,     // address, height, index -> tx id
   kTrie,       // provenance trie nodes
-  kPool,       // pending transactions: tx id -> encoded tx
+  kPool,       // pending transactions: arrival seq (8-byte big-endian) -> seq, encoded tx
 };
 inline constexpr int kColumnCount = 8;
 

@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 
+#include "core/encoding.h"
 #include "storage/faulty_store.h"
 #include "testing/fixtures.h"
 
@@ -421,6 +422,64 @@ TEST_CASE("Pool keeps pending transactions across a restart", "[pool]") {
     // And new submissions continue the sequence.
     DSC_CHECK_OK(h.SubmitOne(Tx(a, b, kCoin, 3)));
   }
+}
+
+TEST_CASE("Pool stores entries under their arrival order and deletes what blocks confirm",
+          "[pool]") {
+  testing::InitTesting();
+  auto store = storage::NewMemoryStore();
+  const auto a = TestKey(1), b = TestKey(2);
+  PoolHarness h(store.get(), TestParams({a, b}, 100 * kCoin));
+  const Transaction a0 = Tx(a, b, kCoin, 0), a1 = Tx(a, b, kCoin, 1), b0 = Tx(b, a, kCoin, 0);
+  for (const auto& tx : {a0, b0, a1}) DSC_REQUIRE_OK(h.SubmitOne(tx));
+  std::vector<std::string> keys;
+  REQUIRE(store->ScanPrefix(storage::Column::kPool, "", [&](std::string_view k, std::string_view) {
+                 keys.emplace_back(k);
+                 return true;
+               }).ok());
+  REQUIRE(keys.size() == 3);
+  for (const std::string& k : keys) CHECK(k.size() == 8);  // big-endian sequence numbers
+  // The block confirms a0 and b0: exactly their entries go, a1's stays.
+  h.Confirm({a0, b0});
+  CHECK(h.StoredEntries() == 1);
+  CHECK(h.Status(a1).status == TxStatus::kSubmitted);
+}
+
+TEST_CASE("Pool reads entries an older dscd kept under their tx id, and rekeys them", "[pool]") {
+  testing::InitTesting();
+  testing::TempDir dir("dsc_pool_test");
+  const auto a = TestKey(1), b = TestKey(2);
+  const core::ConsensusParams params = TestParams({a, b}, 100 * kCoin);
+  const Transaction a0 = Tx(a, b, kCoin, 0), a1 = Tx(a, b, kCoin, 1);
+  auto store = testing::OpenRocks(dir.Sub("db"));
+  {
+    // The old layout: tx id -> (seq, encoded tx).
+    storage::WriteBatch old;
+    for (uint64_t seq : {1, 2}) {
+      const Transaction& tx = seq == 1 ? a0 : a1;
+      const core::TxId id = core::ComputeTxId(tx);
+      core::Writer w;
+      w.U64(seq);
+      w.Raw(core::EncodeTx(tx));
+      old.Put(storage::Column::kPool,
+              std::string(reinterpret_cast<const char*>(id.data()), id.size()), w.Take());
+    }
+    DSC_REQUIRE_OK(store->Write(old, true));
+  }
+  PoolHarness h(store.get(), params);
+  CHECK(h.Stats().submitted == 2);
+  CHECK(h.NextNonce(a) == 2);
+  CHECK(h.Take(1, 10) == std::vector<Transaction>{a0, a1});
+  size_t rekeyed = 0;
+  REQUIRE(store->ScanPrefix(storage::Column::kPool, "", [&](std::string_view k, std::string_view) {
+                 rekeyed += k.size() == 8;
+                 return true;
+               }).ok());
+  CHECK(rekeyed == 2);
+  CHECK(h.StoredEntries() == 2);
+  // Confirming them deletes the rekeyed entries.
+  h.Confirm({a0, a1});
+  CHECK(h.StoredEntries() == 0);
 }
 
 TEST_CASE("Pool: a failed write refuses the whole batch and keeps nothing", "[pool]") {
