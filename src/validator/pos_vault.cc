@@ -2,9 +2,14 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <bit>
@@ -41,6 +46,8 @@ constexpr uint32_t kFlagFakeRecords = 1;
 constexpr uint32_t kMaxBucketBits = 32;
 // Phase 2 starts the disk on the sorted buckets in pieces of this size.
 constexpr uint64_t kWritebackBytes = uint64_t{16} << 20;
+// The largest page-cache folio (a PMD on x86-64 and arm64 with 4 KiB pages).
+constexpr uint64_t kFolioBytes = uint64_t{2} << 20;
 
 void PutU32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -229,12 +236,22 @@ absl::Status SyncDir(const std::string& path) {
 // back to the pool. Bounded: Acquire blocks until a writer has freed a buffer. With
 // `writeback`, each write is followed by sync_file_range(SYNC_FILE_RANGE_WRITE), which
 // starts the disk on those pages without waiting for it, so the disk works while the
-// callers prepare the next buffers.
+// callers prepare the next buffers. A job without a buffer (Submit(nullptr, ...)) marks
+// bytes already in the page cache (written through a mapping) for the writeback alone.
 class Writers {
  public:
-  // With `writeback`, the writes are expected to cover the file from byte `first` on.
-  Writers(int fd, std::string path, int threads, bool writeback, uint64_t first = 0)
-      : fd_(fd), path_(std::move(path)), writeback_(writeback), started_(first) {
+  // With `writeback`, the writes are expected to cover the file from byte `first` to
+  // byte `last`.
+  // With `map` (a shared mapping of the whole file), the bytes are unmapped before their
+  // writeback starts, which then need not write-protect them page by page.
+  Writers(int fd, std::string path, int threads, bool writeback, uint64_t first = 0,
+          uint64_t last = 0, uint8_t* map = nullptr)
+      : fd_(fd),
+        path_(std::move(path)),
+        writeback_(writeback),
+        last_(last),
+        map_(map),
+        started_(first) {
     for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Run(); });
   }
   ~Writers() { (void)Finish(); }
@@ -261,7 +278,8 @@ class Writers {
       free_.pop_back();
     }
   }
-  // Writes entries[0..n) at byte `offset`, then releases `entries`.
+  // Writes entries[0..n) at byte `offset`, then releases `entries`; with null `entries`,
+  // only starts the writeback of those bytes (already in the page cache).
   void Submit(ProofEntry* entries, size_t n, uint64_t offset) {
     absl::MutexLock lock(&mu_);
     queue_.push_back(Job{entries, n * kEntryBytes, offset});
@@ -313,13 +331,14 @@ class Writers {
         job = queue_.front();
         queue_.pop_front();
       }
-      absl::Status s = PWriteAll(fd_, job.entries, job.bytes, job.offset, path_);
+      absl::Status s;
+      if (job.entries != nullptr) s = PWriteAll(fd_, job.entries, job.bytes, job.offset, path_);
       uint64_t from = 0;
       uint64_t to = 0;
       {
         absl::MutexLock lock(&mu_);
         if (!s.ok() && error_.ok()) error_ = s;
-        free_.push_back(job.entries);
+        if (job.entries != nullptr) free_.push_back(job.entries);
         if (!s.ok() || !writeback_) continue;
         // Start the disk on the written bytes that follow the ones already started, once
         // they are at least kWritebackBytes (or the last).
@@ -330,16 +349,28 @@ class Writers {
           it = written_.erase(it);
         }
         if (end > started_) written_[started_] = end;
-        if (end - started_ >= kWritebackBytes || (queue_.empty() && closing_)) {
+        // The page cache holds the file in folios of up to 2 MiB, and the disk writes a
+        // folio whole: a piece ends on a 2 MiB boundary, so that no folio is written
+        // before its last bytes are (and then again), except at the end of the file.
+        const uint64_t cut = end == last_ ? end : end / kFolioBytes * kFolioBytes;
+        if (cut > started_ &&
+            (cut - started_ >= kWritebackBytes || cut == last_ || (queue_.empty() && closing_))) {
           from = started_;
-          to = end;
+          to = cut;
           written_.erase(started_);
-          started_ = end;
+          if (end > cut) written_[cut] = end;
+          started_ = cut;
         }
       }
       // Only a hint: a file system without it (EINVAL, ENOSYS, ...) writes the pages back
       // later, and an I/O error on them surfaces in the build's final fdatasync.
       if (to > from) {
+        if (map_ != nullptr) {
+          const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+          const uint64_t lo = (from + page - 1) / page * page;
+          const uint64_t hi = to == last_ ? to : to / page * page;
+          if (hi > lo) ::munmap(map_ + lo, hi - lo);
+        }
         (void)::sync_file_range(fd_, static_cast<off_t>(from), static_cast<off_t>(to - from),
                                 SYNC_FILE_RANGE_WRITE);
       }
@@ -349,6 +380,8 @@ class Writers {
   const int fd_;
   const std::string path_;
   const bool writeback_;
+  const uint64_t last_;
+  uint8_t* const map_;
   absl::Mutex mu_;
   std::vector<ProofEntry*> free_ ABSL_GUARDED_BY(mu_);
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
@@ -449,6 +482,17 @@ int Dealers(const PosGeometry& g, int threads_hash, int requested) {
   return std::min(threads_hash, 4);
 }
 
+// Dealing threads of the mapped build: `requested` if not 0 (at most 4), else one per
+// hashing thread up to the cores (at most 4): there the dealers also take the page faults
+// that bring the vault into the page cache, work worth spreading over every core even when
+// the hashing threads share them. One if the batch is not large against the bucket count.
+int MappedDealers(const PosGeometry& g, int threads_hash, int requested) {
+  if (g.buckets * 16 > BatchFor(g.records())) return 1;
+  if (requested > 0) return std::min(requested, 4);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::clamp(std::min(threads_hash, cores), 1, 4);
+}
+
 // Sorted buckets in flight in phase 2: one being read and sorted per sorter, one being
 // written per writer, and one waiting.
 size_t BucketBuffers(const PosGeometry& g, int threads_hash, int threads_io) {
@@ -525,6 +569,228 @@ void Deal(Dealer& me, const ProofEntry* entries, size_t n, uint32_t bits, uint64
   }
 }
 
+// Entries of a 64-byte cache line.
+constexpr uint64_t kLineEntries = 64 / kEntryBytes;
+
+// Writes the cache line at `to` (64-byte aligned) from `from` without reading it first
+// (non-temporal stores): the dealers write each line of the mapped vault once, long after
+// the kernel zeroed it, and a plain store would first fetch it from RAM.
+inline void StreamLine(ProofEntry* to, const ProofEntry* from) {
+#if defined(__SSE2__)
+  for (uint64_t i = 0; i < kLineEntries; ++i) {
+    _mm_stream_si128(reinterpret_cast<__m128i*>(to + i),
+                     _mm_load_si128(reinterpret_cast<const __m128i*>(from + i)));
+  }
+#else
+  std::memcpy(to, from, 64);
+#endif
+}
+
+inline void StoreFence() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
+
+// Phase 1 of the mapped build: deals the entries of `source`, in nonce order, straight
+// into their bucket's next free slot in `data` (the mapped file past its header, 4 KiB
+// aligned), keeping each bucket's first bucket_records. With several dealers, each deals
+// its part of a batch into the slots it was handed: the bucket's next ones in nonce
+// order, after the counts of the earlier parts. A dealer gathers each bucket's entries in a
+// cache line of its own and writes a line of the bucket whole once it holds all of it (and
+// the dealer owns all of its slots); what remains at the end of a batch is stored entry by
+// entry.
+absl::StatusOr<core::GenerateResult> DealMapped(const PosOptions& o,
+                                                const core::EntrySource& source, int dealers,
+                                                ProofEntry* data, core::ProgressMeter* meter) {
+  const PosGeometry& g = o.geometry;
+  const uint32_t bits = g.bucket_bits();
+  const uint64_t capacity = g.bucket_records();
+  // Whole lines need every bucket to start on a line.
+  const bool lines = capacity % kLineEntries == 0;
+  struct MapDealer {
+    std::vector<uint64_t> next;   // per bucket: the next slot this dealer fills
+    std::vector<uint64_t> first;  // per bucket: its first slot in this batch
+    std::vector<uint32_t> count;  // per bucket: entries of its part of the batch
+    std::unique_ptr<ProofEntry[]> line;  // per bucket: a 64-byte line being gathered
+    uint64_t filled = 0;          // buckets it filled (single dealer)
+  };
+  std::vector<MapDealer> dealer(static_cast<size_t>(dealers));
+  for (MapDealer& me : dealer) {
+    me.next.assign(g.buckets, 0);
+    me.first.assign(g.buckets, 0);
+    if (dealers > 1) me.count.assign(g.buckets, 0);
+    if (lines) {
+      me.line.reset(new (std::align_val_t{64}, std::nothrow) ProofEntry[g.buckets * kLineEntries]);
+      if (me.line == nullptr) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "cannot allocate ", Size(g.buckets * 64), " of RAM to deal the vault's entries"));
+      }
+    }
+  }
+  std::vector<uint64_t> taken(dealers > 1 ? g.buckets : 0, 0);  // slots handed out
+  uint64_t full = 0;
+  uint64_t offered = 0;
+  Gang gang(dealers);
+  const ProofEntry* batch = nullptr;
+  size_t batch_n = 0;
+  auto part = [&](int d, size_t* lo, size_t* hi) {
+    *lo = batch_n * static_cast<size_t>(d) / static_cast<size_t>(dealers);
+    *hi = batch_n * static_cast<size_t>(d + 1) / static_cast<size_t>(dealers);
+  };
+  const std::function<void(int)> count_part = [&](int d) {
+    size_t lo, hi;
+    part(d, &lo, &hi);
+    uint32_t* c = dealer[static_cast<size_t>(d)].count.data();
+    for (size_t i = lo; i < hi; ++i) ++c[core::BucketOf(batch[i].prefix, bits)];
+  };
+  const std::function<void(int)> deal_part = [&](int d) {
+    size_t lo, hi;
+    part(d, &lo, &hi);
+    MapDealer& me = dealer[static_cast<size_t>(d)];
+    uint64_t* next = me.next.data();
+    const uint64_t* first = me.first.data();
+    uint64_t done = 0;
+    if (lines) {
+      ProofEntry* line = me.line.get();
+      for (size_t i = lo; i < hi; ++i) {
+        const ProofEntry e = batch[i];
+        const uint64_t b = core::BucketOf(e.prefix, bits);
+        const uint64_t s = next[b];
+        if (s >= capacity) continue;
+        ProofEntry* l = line + b * kLineEntries;
+        l[s % kLineEntries] = e;
+        next[b] = s + 1;
+        done += s + 1 == capacity;
+        if (s % kLineEntries == kLineEntries - 1) {
+          const uint64_t start = s + 1 - kLineEntries;
+          if (start >= first[b]) {
+            StreamLine(data + b * capacity + start, l);
+          } else {
+            for (uint64_t k = first[b]; k <= s; ++k) data[b * capacity + k] = l[k % kLineEntries];
+          }
+        }
+      }
+      StoreFence();
+    } else {
+      for (size_t i = lo; i < hi; ++i) {
+        const ProofEntry e = batch[i];
+        const uint64_t b = core::BucketOf(e.prefix, bits);
+        const uint64_t s = next[b];
+        if (s < capacity) {
+          data[b * capacity + s] = e;
+          next[b] = s + 1;
+          done += s + 1 == capacity;
+        }
+      }
+    }
+    me.filled += done;
+  };
+  // Stores the entries gathered in lines not complete, one by one.
+  auto flush = [&](int d) {
+    if (!lines) return;
+    MapDealer& me = dealer[static_cast<size_t>(d)];
+    for (uint64_t b = 0; b < g.buckets; ++b) {
+      const uint64_t s = me.next[b];
+      const uint64_t start = std::max(s / kLineEntries * kLineEntries, me.first[b]);
+      for (uint64_t k = start; k < s; ++k) {
+        data[b * capacity + k] = me.line[b * kLineEntries + k % kLineEntries];
+      }
+    }
+  };
+  const std::function<void(int)> deal_and_flush = [&](int d) {
+    deal_part(d);
+    flush(d);
+  };
+  auto sink = [&](const ProofEntry* entries, size_t n) {
+    batch = entries;
+    batch_n = n;
+    if (dealers == 1) {
+      deal_part(0);  // owns every slot: its lines are flushed at the end only
+      full = dealer[0].filled;
+    } else {
+      gang.RunAll(count_part);
+      // Dealer d's slots of bucket b follow those of the parts before it, one per entry of
+      // its part (those past the capacity are dropped).
+      for (uint64_t b = 0; b < g.buckets; ++b) {
+        uint64_t t = taken[b];
+        for (MapDealer& me : dealer) {
+          me.first[b] = me.next[b] = std::min(t, capacity);
+          t += std::exchange(me.count[b], 0);
+        }
+        if (taken[b] < capacity && t >= capacity) ++full;
+        taken[b] = t;
+      }
+      gang.RunAll(deal_and_flush);
+    }
+    offered += n;
+    meter->Update(std::min(offered, g.records()) * kEntryBytes);
+    return full == g.buckets;
+  };
+  auto generated =
+      core::GenerateInOrder(source, o.threads_hash, BatchFor(g.records()), o.cancel, sink);
+  if (generated.ok() && dealers == 1) flush(0);
+  return generated;
+}
+
+// Phase 2 of the mapped build: every bucket of `data`, in file order, is sorted in place by
+// one of the sorting threads and checksummed; the writer threads start the disk on the
+// sorted buckets at once. Returns the data checksum.
+absl::StatusOr<uint64_t> SortMapped(const PosOptions& o, int fd, const std::string& partial,
+                                    ProofEntry* data, core::ProgressMeter* meter) {
+  const PosGeometry& g = o.geometry;
+  const uint32_t bits = g.bucket_bits();
+  const uint64_t capacity = g.bucket_records();
+  const uint64_t bytes = capacity * kEntryBytes;
+  const int sorters = SortWorkers(g, o.threads_hash, o.threads_io);
+  // In 2 MiB pages if the kernel has them for us (the sort's scatter then misses the TLB
+  // less).
+  const size_t scratch_bytes = (static_cast<size_t>(sorters) * bytes + kFolioBytes - 1) /
+                               kFolioBytes * kFolioBytes;
+  std::unique_ptr<ProofEntry, decltype(&std::free)> scratch(
+      static_cast<ProofEntry*>(std::aligned_alloc(kFolioBytes, scratch_bytes)), &std::free);
+  if (scratch != nullptr) (void)::madvise(scratch.get(), scratch_bytes, MADV_HUGEPAGE);
+  if (scratch == nullptr) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "cannot allocate ", Size(static_cast<uint64_t>(sorters) * bytes),
+        " of RAM to sort the vault's buckets"));
+  }
+  std::atomic<uint64_t> checksum{0};
+  std::atomic<uint64_t> next{0};
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> cancelled{false};
+  absl::Status error;
+  {
+    Writers writers(fd, partial, o.threads_io, /*writeback=*/true, kVaultHeaderBytes,
+                    g.file_bytes(), reinterpret_cast<uint8_t*>(data) - kVaultHeaderBytes);
+    auto sorter = [&](int index) {
+      if (index > 0) pthread_setname_np(pthread_self(), "pos-sort");
+      ProofEntry* mine = scratch.get() + static_cast<size_t>(index) * capacity;
+      for (uint64_t b = next++; b < g.buckets && !cancelled; b = next++) {
+        if (o.cancel != nullptr && o.cancel->load(std::memory_order_relaxed)) {
+          cancelled = true;
+          return;
+        }
+        ProofEntry* bucket = data + b * capacity;
+        core::SortEntries(bucket, capacity, bits, mine);
+        checksum.fetch_add(ChecksumOf(bucket, capacity, b * capacity),
+                           std::memory_order_relaxed);
+        writers.Submit(nullptr, capacity, kVaultHeaderBytes + b * bytes);
+        const uint64_t finished = ++done;
+        if (index == 0) meter->Update(finished * bytes);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int i = 1; i < sorters; ++i) pool.emplace_back(sorter, i);
+    sorter(0);
+    for (auto& t : pool) t.join();
+    error = writers.Finish();
+  }
+  if (cancelled) return absl::CancelledError("vault build interrupted");
+  if (!error.ok()) return error;
+  return checksum.load();
+}
+
 // Builds the vault into <path>.partial and renames it to <path> when complete.
 absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const core::PublicKey& key,
                                  const core::RecordHasher& hasher, const PosOptions& o) {
@@ -567,25 +833,52 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
   h.fake_records = static_cast<bool>(o.fake_source);
   Built built;
 
+  // The mapped build needs the file's blocks reserved (a store through the mapping cannot
+  // report a full disk) and a shared writable mapping; otherwise the build uses cups.
+  void* map = MAP_FAILED;
+  if (o.map_file && rc == 0) {
+    map = ::mmap(nullptr, g.file_bytes(), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+    // Large folios: a page fault then fills a whole 2 MiB at once (a hint; 4 KiB pages
+    // work too, with 512 times the faults).
+    if (map != MAP_FAILED) (void)::madvise(map, g.file_bytes(), MADV_HUGEPAGE);
+  }
+  struct Unmap {
+    void* map;
+    size_t bytes;
+    ~Unmap() {
+      if (map != MAP_FAILED) ::munmap(map, bytes);
+    }
+  } unmap{map, g.file_bytes()};
+  ProofEntry* const mapped =
+      map == MAP_FAILED
+          ? nullptr
+          : reinterpret_cast<ProofEntry*>(static_cast<uint8_t*>(map) + kVaultHeaderBytes);
+  built.times.mapped = mapped != nullptr;
+  const core::EntrySource source = o.fake_source ? o.fake_source : core::HashingSource(hasher);
+
   // Phase 1: hash in nonce order; `dealers` threads deal each batch, each its own part of
   // it into its own cups, and full cups are written at the next free cup of their bucket
   // (the order within a bucket does not matter: phase 2 sorts it). Which entries a bucket
   // keeps is decided exactly as one thread would: its first bucket_records in nonce order.
   // While no bucket can overflow in a batch the parts are dealt at once; otherwise each
   // dealer first counts its part per bucket and the slots are handed out in nonce order.
-  const int dealers = Dealers(g, o.threads_hash, o.threads_deal);
-  const size_t spare = SpareCups(dealers, o.threads_io);
-  const uint64_t cups_in_ram = static_cast<uint64_t>(dealers) * g.buckets + spare;
-  std::unique_ptr<ProofEntry[]> cups(new (std::nothrow) ProofEntry[cups_in_ram * cup_size]);
-  if (cups == nullptr) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("cannot allocate ", Size(cups_in_ram * cup_size * kEntryBytes),
-                     " of RAM for the vault's cups (buckets x cup_size per dealing thread)"));
-  }
+  // Mapped, the dealers store each entry at its slot in the mapping instead (DealMapped).
+  const int dealers = mapped != nullptr ? MappedDealers(g, o.threads_hash, o.threads_deal)
+                                        : Dealers(g, o.threads_hash, o.threads_deal);
   absl::StatusOr<core::GenerateResult> generated;
   absl::Status written;
   core::ProgressMeter generate(o.progress, "generate", g.data_bytes());
-  {
+  if (mapped != nullptr) {
+    generated = DealMapped(o, source, dealers, mapped, &generate);
+  } else {
+    const size_t spare = SpareCups(dealers, o.threads_io);
+    const uint64_t cups_in_ram = static_cast<uint64_t>(dealers) * g.buckets + spare;
+    std::unique_ptr<ProofEntry[]> cups(new (std::nothrow) ProofEntry[cups_in_ram * cup_size]);
+    if (cups == nullptr) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("cannot allocate ", Size(cups_in_ram * cup_size * kEntryBytes),
+                       " of RAM for the vault's cups (buckets x cup_size per dealing thread)"));
+    }
     Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/false);
     std::vector<Dealer> dealer(static_cast<size_t>(dealers));
     for (int d = 0; d < dealers; ++d) {
@@ -681,7 +974,6 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
       generate.Update(std::min(offered, g.records()) * kEntryBytes);
       return full == g.buckets || writers.failed();
     };
-    const core::EntrySource source = o.fake_source ? o.fake_source : core::HashingSource(hasher);
     generated = core::GenerateInOrder(source, o.threads_hash, BatchFor(g.records()), o.cancel,
                                       sink);
     written = writers.Finish();
@@ -705,7 +997,6 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
       }
     }
   }
-  cups.reset();
   if (!generated.ok()) return generated.status();
   if (!written.ok()) return written;
   h.nonces = generated->nonces_offered;
@@ -719,63 +1010,72 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
   // Phase 2: every bucket, in file order, is read by one of `sorters` threads, sorted and
   // checksummed; the writer threads write it back and start the disk on it at once, so the
   // disk writes the sorted buckets while the next ones are sorted.
+  // Mapped, the buckets are sorted in place in the mapping instead (SortMapped).
   core::ProgressMeter sorting(o.progress, "sort", g.data_bytes());
-  const int sorters = SortWorkers(g, o.threads_hash, o.threads_io);
-  const size_t in_flight = BucketBuffers(g, o.threads_hash, o.threads_io);
-  const size_t bytes = bucket_records * kEntryBytes;
-  std::unique_ptr<ProofEntry[]> buffers(
-      new (std::nothrow) ProofEntry[(in_flight + static_cast<size_t>(sorters)) * bucket_records]);
-  if (buffers == nullptr) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "cannot allocate ", Size((in_flight + static_cast<size_t>(sorters)) * bytes),
-        " of RAM to sort the vault's buckets"));
-  }
-  std::atomic<uint64_t> checksum{0};
-  std::atomic<uint64_t> next{0};
-  std::atomic<uint64_t> done{0};
-  absl::Mutex error_mu;
-  absl::Status error;
-  std::atomic<bool> stop{false};
-  auto fail = [&](absl::Status s) {
-    absl::MutexLock lock(&error_mu);
-    if (error.ok()) error = std::move(s);
-    stop = true;
-  };
-  {
-    Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/true, kVaultHeaderBytes);
-    for (size_t i = 0; i < in_flight; ++i) writers.Release(&buffers[i * bucket_records]);
-    auto sorter = [&](int index) {
-      if (index > 0) pthread_setname_np(pthread_self(), "pos-sort");
-      ProofEntry* scratch = &buffers[(in_flight + static_cast<size_t>(index)) * bucket_records];
-      for (uint64_t b = next++; b < g.buckets && !stop; b = next++) {
-        if (o.cancel != nullptr && o.cancel->load(std::memory_order_relaxed)) {
-          fail(absl::CancelledError("vault build interrupted"));
-          return;
-        }
-        ProofEntry* bucket = writers.Acquire();
-        const uint64_t offset = kVaultHeaderBytes + b * bytes;
-        absl::Status s = PReadAll(fd.get(), bucket, bytes, offset, partial);
-        if (!s.ok()) {
-          writers.Release(bucket);
-          fail(std::move(s));
-          return;
-        }
-        core::SortEntries(bucket, bucket_records, bits, scratch);
-        checksum += ChecksumOf(bucket, bucket_records, b * bucket_records);
-        writers.Submit(bucket, bucket_records, offset);
-        if (writers.failed()) stop = true;
-        const uint64_t finished = ++done;
-        if (index == 0) sorting.Update(finished * bytes);
-      }
+  uint64_t data_checksum = 0;
+  if (mapped != nullptr) {
+    auto sum = SortMapped(o, fd.get(), partial, mapped, &sorting);
+    if (!sum.ok()) return sum.status();
+    data_checksum = *sum;
+  } else {
+    const int sorters = SortWorkers(g, o.threads_hash, o.threads_io);
+    const size_t in_flight = BucketBuffers(g, o.threads_hash, o.threads_io);
+    const size_t bytes = bucket_records * kEntryBytes;
+    std::unique_ptr<ProofEntry[]> buffers(
+        new (std::nothrow) ProofEntry[(in_flight + static_cast<size_t>(sorters)) * bucket_records]);
+    if (buffers == nullptr) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "cannot allocate ", Size((in_flight + static_cast<size_t>(sorters)) * bytes),
+          " of RAM to sort the vault's buckets"));
+    }
+    std::atomic<uint64_t> checksum{0};
+    std::atomic<uint64_t> next{0};
+    std::atomic<uint64_t> done{0};
+    absl::Mutex error_mu;
+    absl::Status error;
+    std::atomic<bool> stop{false};
+    auto fail = [&](absl::Status s) {
+      absl::MutexLock lock(&error_mu);
+      if (error.ok()) error = std::move(s);
+      stop = true;
     };
-    std::vector<std::thread> pool;
-    for (int i = 1; i < sorters; ++i) pool.emplace_back(sorter, i);
-    sorter(0);
-    for (auto& t : pool) t.join();
-    if (absl::Status s = writers.Finish(); !s.ok()) fail(std::move(s));
+    {
+      Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/true, kVaultHeaderBytes,
+                      g.file_bytes());
+      for (size_t i = 0; i < in_flight; ++i) writers.Release(&buffers[i * bucket_records]);
+      auto sorter = [&](int index) {
+        if (index > 0) pthread_setname_np(pthread_self(), "pos-sort");
+        ProofEntry* scratch = &buffers[(in_flight + static_cast<size_t>(index)) * bucket_records];
+        for (uint64_t b = next++; b < g.buckets && !stop; b = next++) {
+          if (o.cancel != nullptr && o.cancel->load(std::memory_order_relaxed)) {
+            fail(absl::CancelledError("vault build interrupted"));
+            return;
+          }
+          ProofEntry* bucket = writers.Acquire();
+          const uint64_t offset = kVaultHeaderBytes + b * bytes;
+          absl::Status s = PReadAll(fd.get(), bucket, bytes, offset, partial);
+          if (!s.ok()) {
+            writers.Release(bucket);
+            fail(std::move(s));
+            return;
+          }
+          core::SortEntries(bucket, bucket_records, bits, scratch);
+          checksum += ChecksumOf(bucket, bucket_records, b * bucket_records);
+          writers.Submit(bucket, bucket_records, offset);
+          if (writers.failed()) stop = true;
+          const uint64_t finished = ++done;
+          if (index == 0) sorting.Update(finished * bytes);
+        }
+      };
+      std::vector<std::thread> pool;
+      for (int i = 1; i < sorters; ++i) pool.emplace_back(sorter, i);
+      sorter(0);
+      for (auto& t : pool) t.join();
+      if (absl::Status s = writers.Finish(); !s.ok()) fail(std::move(s));
+    }
+    if (!error.ok()) return error;
+    data_checksum = checksum.load();
   }
-  buffers.reset();
-  if (!error.ok()) return error;
   h.sort_ms = static_cast<uint64_t>(sorting.Seconds() * 1000);
   built.times.sort_seconds = sorting.Seconds();
   const double cpu_sync = ProcessCpuSeconds();
@@ -785,8 +1085,12 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
   // Last: the rest of the data reaches the disk, then the header, which makes the vault
   // valid, then the name.
   const absl::Time sync_start = absl::Now();
+  if (map != MAP_FAILED) {
+    ::munmap(map, g.file_bytes());
+    unmap.map = MAP_FAILED;
+  }
   if (::fdatasync(fd.get()) != 0) return ErrnoError(errno, absl::StrCat("cannot sync ", partial));
-  h.data_checksum = checksum.load();
+  h.data_checksum = data_checksum;
   const auto header = EncodeHeader(h);
   if (absl::Status s = PWriteAll(fd.get(), header.data(), header.size(), 0, partial); !s.ok()) {
     return s;

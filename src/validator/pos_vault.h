@@ -2,20 +2,38 @@
 //
 // The vault holds the proof table of core/proof_table.h on disk: 2^k buckets by record
 // prefix, each of cups_per_bucket cups of cup_size 16-byte entries, laid out bucket after
-// bucket behind a 4 KiB header. Building it, phase 1: `threads_hash` threads hash nonces
-// in order; the batches are dealt into in-RAM cups, one per bucket per dealing thread (one
-// dealing thread, or one per hashing thread on a machine with a core for each; see
-// PosOptions::threads_deal), keeping each bucket's first records in nonce order exactly as
-// one thread would; full cups go to `threads_io` writer threads that write them at the
-// bucket's next free cup. Phase 2: every bucket is read back, sorted and handed to the
-// writer threads, which write it and start the disk on it at once (sync_file_range), so the
-// disk writes sorted buckets while the next ones are sorted. Then the data is synced and
-// the header, with the data checksum, is written last. The build goes to "<vault>.partial",
-// renamed when complete, so an interrupted build leaves no vault. Every bucket's records
-// are known only when phase 1 ends, so no final byte can reach the disk before then: the
-// cups stay in the page cache when it holds the vault (the disk then sees each byte once)
-// and are written twice (cups, then sorted buckets) when it does not. RAM: see
-// PosBuildRamBytes.
+// bucket behind a 4 KiB header. The build goes to "<vault>.partial", its blocks reserved
+// with posix_fallocate, and is renamed when complete, so an interrupted build (crash,
+// cancel, error) leaves no vault. Every bucket's records are known only when phase 1 ends,
+// so no final byte can reach the disk before then.
+//
+// Mapped build (the default when the file system can preallocate and map the file):
+// phase 1: `threads_hash` threads hash nonces in order; dealing threads (one per hashing
+// thread up to the cores; see PosOptions::threads_deal) store each entry straight at its
+// bucket's next free slot of a shared mapping of the file, keeping each bucket's first
+// records in nonce order exactly as one thread would; each dealer gathers a bucket's next
+// 64-byte line in RAM and writes it whole without reading it first. The page cache holds
+// the file (in 2 MiB folios where the kernel has them): no copy, no write while dealing,
+// unless the kernel writes dirty pages back on its own (memory pressure, age), which then
+// go to the disk again later. Phase 2: every bucket is sorted in place in the mapping and
+// checksummed; `threads_io` writer threads unmap the sorted bytes and start the disk on
+// them at once (sync_file_range, in pieces ending on 2 MiB boundaries), so the disk writes
+// sorted buckets while the next ones are sorted. RAM of its own: the hashing batches, a
+// line and a few counters per bucket per dealer, and a bucket of scratch per sorting thread;
+// the vault itself is page cache, which the kernel writes back and reclaims as it needs,
+// so the vault may be larger than RAM. A read error of the disk while the build touches a
+// page that the kernel had evicted kills the process (SIGBUS); the .partial stays invalid.
+//
+// Build with cups (PosOptions::map_file false, or a file system that cannot preallocate or
+// map the file): phase 1 deals the batches into in-RAM cups, one per bucket per dealing
+// thread, and full cups go to the writer threads, which write them at the bucket's next
+// free cup; phase 2 reads every bucket back, sorts it and hands it to the writer threads,
+// which write it and start the disk on it. The cups stay in the page cache when it holds
+// the vault (the disk then sees each byte once) and are written twice (cups, then sorted
+// buckets) when it does not. RAM: see PosBuildRamBytes.
+//
+// Both builds write the same bytes. Then the data is synced and the header, with the data
+// checksum, is written last.
 //
 // A round costs one bucket read and a binary search, and one hash to verify the candidate.
 // The read is one page when the difficulty is below the bucket bits, and otherwise a window
@@ -75,9 +93,10 @@ struct PosGeometry {
 absl::StatusOr<PosGeometry> DerivePosGeometry(uint64_t disk, uint64_t buckets, uint64_t cup_size,
                                               uint64_t cups_per_bucket);
 
-// RAM a build takes (the page cache aside): the larger of phase 1's cups (one per bucket per
-// dealing thread, plus spare cups), bookkeeping and hashing batches, and phase 2's bucket
-// buffers (sorting, scratch, and being written).
+// RAM a build may take (the page cache aside), that of the build with cups: the larger of
+// phase 1's cups (one per bucket per dealing thread, plus spare cups), bookkeeping and
+// hashing batches, and phase 2's bucket buffers (sorting, scratch, and being written). The
+// mapped build takes less.
 uint64_t PosBuildRamBytes(const PosGeometry& geometry, int threads_hash, int threads_io,
                           int threads_deal = 0);
 
@@ -112,7 +131,8 @@ struct PosBuildTimes {
   double deal_cpu_seconds = 0;
   double sort_cpu_seconds = 0;
   double sync_cpu_seconds = 0;
-  int dealers = 0;           // threads that dealt the records into cups
+  int dealers = 0;           // threads that dealt the records
+  bool mapped = false;       // built in a shared mapping of the file (else with cups)
 };
 
 struct PosOptions {
@@ -120,9 +140,12 @@ struct PosOptions {
   PosGeometry geometry;           // from DerivePosGeometry
   int threads_hash = 1;
   int threads_io = 1;
-  int threads_deal = 0;           // dealing threads (at most 4); 0 = automatic
+  int threads_deal = 0;           // dealing threads (at most 4); 0 = automatic (see top)
   bool rebuild = false;           // replace a vault that cannot be used instead of refusing
   bool direct_io = false;         // lookups bypass the page cache (O_DIRECT)
+  // Build in a shared mapping of the file; if false, or if the file system cannot
+  // preallocate or map the file, with cups written by the writer threads.
+  bool map_file = true;
   core::ProgressFn progress;      // "generate", "sort" phases of a build
   const std::atomic<bool>* cancel = nullptr;  // stops a build (e.g. on SIGTERM)
   // Benchmarks only: entries come from here instead of BLAKE2b, to time the I/O path. Such
