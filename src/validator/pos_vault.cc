@@ -468,6 +468,17 @@ size_t BatchFor(uint64_t records) {
   return static_cast<size_t>(std::clamp<uint64_t>(records / 64, 4096, uint64_t{1} << 18));
 }
 
+// Dealer d's part [*lo, *hi) of a batch of n entries split among `dealers` threads.
+void PartOf(size_t n, int d, int dealers, size_t* lo, size_t* hi) {
+  *lo = n * static_cast<size_t>(d) / static_cast<size_t>(dealers);
+  *hi = n * static_cast<size_t>(d + 1) / static_cast<size_t>(dealers);
+}
+
+// Adds each entry of batch[lo, hi) to its bucket's count.
+void CountBuckets(const ProofEntry* batch, size_t lo, size_t hi, uint32_t bits, uint32_t* count) {
+  for (size_t i = lo; i < hi; ++i) ++count[core::BucketOf(batch[i].prefix, bits)];
+}
+
 // Threads that deal each batch: `requested` if not 0, else one per hashing thread (at most
 // 4) when the machine has a core for each dealing and each hashing thread, else one (on
 // fewer cores the dealers only take turns with the hashing threads). Parallel dealing
@@ -634,15 +645,11 @@ absl::StatusOr<core::GenerateResult> DealMapped(const PosOptions& o,
   Gang gang(dealers);
   const ProofEntry* batch = nullptr;
   size_t batch_n = 0;
-  auto part = [&](int d, size_t* lo, size_t* hi) {
-    *lo = batch_n * static_cast<size_t>(d) / static_cast<size_t>(dealers);
-    *hi = batch_n * static_cast<size_t>(d + 1) / static_cast<size_t>(dealers);
-  };
+  auto part = [&](int d, size_t* lo, size_t* hi) { PartOf(batch_n, d, dealers, lo, hi); };
   const std::function<void(int)> count_part = [&](int d) {
     size_t lo, hi;
     part(d, &lo, &hi);
-    uint32_t* c = dealer[static_cast<size_t>(d)].count.data();
-    for (size_t i = lo; i < hi; ++i) ++c[core::BucketOf(batch[i].prefix, bits)];
+    CountBuckets(batch, lo, hi, bits, dealer[static_cast<size_t>(d)].count.data());
   };
   const std::function<void(int)> deal_part = [&](int d) {
     size_t lo, hi;
@@ -905,15 +912,11 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
     const ProofEntry* batch = nullptr;
     size_t batch_n = 0;
     bool exact = dealers == 1;
-    auto part = [&](int d, size_t* lo, size_t* hi) {
-      *lo = batch_n * static_cast<size_t>(d) / static_cast<size_t>(dealers);
-      *hi = batch_n * static_cast<size_t>(d + 1) / static_cast<size_t>(dealers);
-    };
+    auto part = [&](int d, size_t* lo, size_t* hi) { PartOf(batch_n, d, dealers, lo, hi); };
     const std::function<void(int)> count_part = [&](int d) {
       size_t lo, hi;
       part(d, &lo, &hi);
-      uint32_t* count = dealer[static_cast<size_t>(d)].count.data();
-      for (size_t i = lo; i < hi; ++i) ++count[core::BucketOf(batch[i].prefix, bits)];
+      CountBuckets(batch, lo, hi, bits, dealer[static_cast<size_t>(d)].count.data());
     };
     const std::function<void(int)> deal_part = [&](int d) {
       size_t lo, hi;
