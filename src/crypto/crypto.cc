@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/ed25519.h"
 #include "util/base58.h"
 
 namespace dsc::crypto {
@@ -50,8 +51,8 @@ Signature Sign(const KeyPair& key, std::string_view message) {
 }
 
 bool Verify(const PublicKey& key, absl::Span<const uint8_t> message, const Signature& signature) {
-  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(),
-                                     key.data()) == 0;
+  const SignedMessage item{&key, message, &signature};
+  return VerifyBatch({&item, 1});
 }
 
 bool Verify(const PublicKey& key, std::string_view message, const Signature& signature) {

@@ -39,7 +39,8 @@ struct KeyPair {
 Signature Sign(const KeyPair& key, absl::Span<const uint8_t> message);
 Signature Sign(const KeyPair& key, std::string_view message);
 
-// Returns true iff `signature` is a valid Ed25519 signature of `message` by `key`.
+// Returns true iff `signature` is a valid Ed25519 signature of `message` by `key`, by the
+// rule crypto/ed25519.h states (the one batches are checked by, too).
 bool Verify(const PublicKey& key, absl::Span<const uint8_t> message, const Signature& signature);
 bool Verify(const PublicKey& key, std::string_view message, const Signature& signature);
 
