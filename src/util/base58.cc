@@ -23,23 +23,43 @@ constexpr std::array<int8_t, 128> kIndex = MakeIndex();
 std::string Base58Encode(absl::Span<const uint8_t> bytes) {
   size_t zeros = 0;
   while (zeros < bytes.size() && bytes[zeros] == 0) ++zeros;
-  // log(256)/log(58) ~ 1.37: enough digits for the remaining bytes.
-  std::vector<uint8_t> digits((bytes.size() - zeros) * 138 / 100 + 1, 0);
-  size_t used = 0;
-  for (size_t i = zeros; i < bytes.size(); ++i) {
-    uint32_t carry = bytes[i];
-    size_t j = 0;
-    for (auto it = digits.rbegin(); (carry != 0 || j < used) && it != digits.rend(); ++it, ++j) {
-      carry += 256u * *it;
-      *it = static_cast<uint8_t>(carry % 58);
-      carry /= 58;
+  // The value of the remaining bytes in limbs of base 58^5 (each below 2^30), least
+  // significant first, fed four bytes at a time: a limb times 2^32 plus a carry stays
+  // below 2^63. This is the schoolbook conversion with 5 digits per step instead of 1.
+  constexpr uint64_t kBase = 58ull * 58 * 58 * 58 * 58;
+  std::vector<uint32_t> limbs;
+  limbs.reserve((bytes.size() - zeros) * 138 / 500 + 2);
+  size_t i = zeros;
+  while (i < bytes.size()) {
+    const size_t rest = (bytes.size() - i) % 4;  // the first group takes the odd bytes
+    const size_t take = rest == 0 ? 4 : rest;
+    uint64_t carry = 0;
+    for (size_t k = 0; k < take; ++k) carry = (carry << 8) | bytes[i + k];
+    i += take;
+    const uint64_t scale = uint64_t{1} << (8 * take);
+    for (uint32_t& limb : limbs) {
+      const uint64_t t = limb * scale + carry;
+      limb = static_cast<uint32_t>(t % kBase);
+      carry = t / kBase;
     }
-    used = j;
+    while (carry != 0) {
+      limbs.push_back(static_cast<uint32_t>(carry % kBase));
+      carry /= kBase;
+    }
   }
-  auto it = digits.begin() + (digits.size() - used);
+  // Digits, least significant first; the top limb's leading zero digits are dropped.
+  std::string digits;
+  digits.reserve(limbs.size() * 5);
+  for (size_t l = 0; l < limbs.size(); ++l) {
+    uint32_t v = limbs[l];
+    const bool top = l + 1 == limbs.size();
+    for (int d = 0; d < 5 && (!top || v != 0); ++d) {
+      digits.push_back(kAlphabet[v % 58]);
+      v /= 58;
+    }
+  }
   std::string out(zeros, '1');
-  out.reserve(zeros + used);
-  for (; it != digits.end(); ++it) out.push_back(kAlphabet[*it]);
+  out.append(digits.rbegin(), digits.rend());
   return out;
 }
 
