@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 namespace dsc::crypto {
 namespace {
@@ -456,19 +457,50 @@ constexpr size_t kMaxBatch = 64;
 
 struct Scratch {
   std::vector<Term> terms;
-  std::vector<P3> keys;
   std::vector<const PublicKey*> key_bytes;
   std::vector<std::array<uint64_t, 8>> key_scalars;
+};
+
+// Keys this thread decoded lately, with their odd multiples: a wallet's key recurs from
+// batch to batch, and each new key costs a square root and a table. Direct-mapped on the
+// key's first two bytes (uniform for real keys; colliding keys only evict each other).
+// Only valid keys (canonical, on the curve, not of small order) enter.
+class KeyCache {
+ public:
+  // Copies the odd multiples of `key` to `table`; false if `key` is not a valid key.
+  bool Table(const PublicKey& key, Cached table[kTable]) {
+    Slot& slot = slots_[(key[0] | (key[1] << 8)) % kSlots];
+    if (!slot.used || slot.key != key) {
+      P3 a;
+      if (!Decompress(key.data(), &a) || HasSmallOrder(a)) return false;
+      OddMultiples(a, slot.table);
+      slot.key = key;
+      slot.used = true;
+    }
+    std::copy(slot.table, slot.table + kTable, table);
+    return true;
+  }
+
+ private:
+  static constexpr size_t kSlots = 256;
+  struct Slot {
+    bool used = false;
+    PublicKey key;
+    Cached table[kTable];
+  };
+  Slot slots_[kSlots];
 };
 
 // Checks up to kMaxBatch signatures with one multi-scalar multiplication.
 bool CheckBatch(absl::Span<const SignedMessage> items) {
   if (items.empty()) return true;
   thread_local Scratch scratch;
+  // On the heap: 330 KiB would not fit every thread's static TLS.
+  thread_local std::unique_ptr<KeyCache> key_cache = std::make_unique<KeyCache>();
   Scratch& sc = scratch;
   const size_t n = items.size();
-  sc.terms.resize(n + 1);  // one per R, then the base point; keys are appended
-  sc.keys.clear();
+  // Terms: one per R, then the base point, then one per distinct key (at most n).
+  sc.terms.resize(2 * n + 1);
   sc.key_bytes.clear();
   sc.key_scalars.clear();
 
@@ -491,9 +523,7 @@ bool CheckBatch(absl::Span<const SignedMessage> items) {
     size_t k = 0;
     while (k < sc.key_bytes.size() && std::memcmp(sc.key_bytes[k]->data(), key, 32) != 0) ++k;
     if (k == sc.key_bytes.size()) {
-      P3 a;
-      if (!Decompress(key, &a) || HasSmallOrder(a)) return false;
-      sc.keys.push_back(a);
+      if (!key_cache->Table(*items[i].key, sc.terms[n + 1 + k].table)) return false;
       sc.key_bytes.push_back(items[i].key);
       sc.key_scalars.push_back({});
     }
@@ -520,13 +550,11 @@ bool CheckBatch(absl::Span<const SignedMessage> items) {
   crypto_core_ed25519_scalar_negate(neg, scalar);
   std::copy(BaseTable(), BaseTable() + kTable, sc.terms[n].table);
   SetScalar(sc.terms[n], neg);
-  for (size_t k = 0; k < sc.keys.size(); ++k) {
-    sc.terms.emplace_back();
-    Term& t = sc.terms.back();
-    OddMultiples(sc.keys[k], t.table);
+  for (size_t k = 0; k < sc.key_bytes.size(); ++k) {
     ReduceWide(sc.key_scalars[k].data(), scalar);
-    SetScalar(t, scalar);
+    SetScalar(sc.terms[n + 1 + k], scalar);
   }
+  sc.terms.resize(n + 1 + sc.key_bytes.size());
   return CofactorSumIsIdentity(sc.terms);
 }
 
