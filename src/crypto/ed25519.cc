@@ -494,6 +494,9 @@ class KeyCache {
 // Checks up to kMaxBatch signatures with one multi-scalar multiplication.
 bool CheckBatch(absl::Span<const SignedMessage> items) {
   if (items.empty()) return true;
+  if (items.size() > kMaxBatch) {  // callers split already; this keeps z[] in bounds anyway
+    return CheckBatch(items.subspan(0, kMaxBatch)) && CheckBatch(items.subspan(kMaxBatch));
+  }
   thread_local Scratch scratch;
   // On the heap: 330 KiB would not fit every thread's static TLS.
   thread_local std::unique_ptr<KeyCache> key_cache = std::make_unique<KeyCache>();
