@@ -1,6 +1,8 @@
 // Pool service over gRPC: every bad transaction is refused with a clear status code and
 // message, and nothing of it is stored (pool counters unchanged, status unknown, balances
 // unchanged after the next block).
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "service/service_fixture.h"
@@ -304,6 +306,49 @@ TEST_CASE("Pool.Submit refuses undecodable raw bytes", "[service]") {
   auto decoded = core::DecodeTx(raw);
   REQUIRE(decoded.ok());
   nothing.CheckUntouched({*decoded});
+}
+
+TEST_CASE("Pool.SubmitBatch refuses exactly the badly signed transactions of a large batch",
+          "[service]") {
+  // Signatures are checked 64 at a time, one equation per chunk, on several threads; a
+  // failed chunk is narrowed down. Bad ones sit at chunk edges and inside chunks, each from
+  // a sender of its own so no nonce depends on it.
+  TestNode& node = AllRolesNode();
+  const auto recipient = FreshKey();
+  std::vector<crypto::KeyPair> senders;
+  for (int i = 0; i < 4; ++i) senders.push_back(FreshKey());
+  std::vector<core::Transaction> txs;
+  for (uint64_t nonce = 0; nonce < 75; ++nonce) {
+    for (const auto& s : senders) txs.push_back(Tx(s, recipient, 1, nonce));
+  }
+  const std::vector<size_t> bad_at = {0, 63, 64, 127, 200, 300};
+  std::vector<core::Transaction> bad;
+  for (size_t pos : bad_at) {
+    core::Transaction tx = Tx(FreshKey(), recipient, 1, 0);
+    tx.signature[pos % 64] ^= 0x10;  // R or s changed
+    txs.insert(txs.begin() + static_cast<std::ptrdiff_t>(pos), tx);
+    bad.push_back(tx);
+  }
+  REQUIRE(txs.size() == 306);
+  dsc::v1::SubmitBatchRequest req;
+  for (const auto& tx : txs) req.add_raw(core::EncodeTx(tx));
+  dsc::v1::SubmitBatchResponse resp;
+  DSC_REQUIRE_GRPC_OK(node.pool().SubmitBatch(Ctx(absl::Seconds(30)).get(), req, &resp));
+  REQUIRE(resp.verdicts_size() == 306);
+  CHECK(resp.accepted() == 300);
+  CHECK(resp.rejected() == 6);
+  for (int i = 0; i < resp.verdicts_size(); ++i) {
+    CAPTURE(i);
+    const bool expect_bad =
+        std::find(bad_at.begin(), bad_at.end(), static_cast<size_t>(i)) != bad_at.end();
+    CHECK(resp.verdicts(i).accepted() == !expect_bad);
+    if (expect_bad) {
+      CHECK(resp.verdicts(i).code() == static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+      CHECK_THAT(resp.verdicts(i).message(), Catch::Matchers::Contains("bad signature"));
+    }
+  }
+  node.WaitNextBlock();
+  for (const auto& tx : bad) CHECK(node.Status(tx).status() == dsc::v1::TX_STATUS_UNKNOWN);
 }
 
 TEST_CASE("Pool.SubmitBatch refuses more than 10,000 transactions", "[service]") {
