@@ -44,6 +44,8 @@ ABSL_FLAG(std::string, dir, ".", "folder for the PoS files (on the disk to measu
 ABSL_FLAG(int, threads_io, 1, "PoS writer threads");
 ABSL_FLAG(int, threads_deal, 0, "PoS dealing threads (0 = automatic)");
 ABSL_FLAG(bool, pos_map, true, "PoS: build in a shared mapping of the file (false: with cups)");
+ABSL_FLAG(bool, pos_ram, true,
+          "PoS: build in RAM when the vault fits half the available RAM (false: --pos_map)");
 ABSL_FLAG(double, seconds, 2.0, "duration of each hash-rate measurement");
 ABSL_FLAG(int, lookups, 100000, "PoM lookups");
 ABSL_FLAG(int, cold_lookups, 1000, "PoS cold-cache lookups");
@@ -331,6 +333,7 @@ void BenchPos(uint64_t disk, const std::string& dir, int threads, int threads_io
   o.threads_io = threads_io;
   o.threads_deal = absl::GetFlag(FLAGS_threads_deal);
   o.map_file = absl::GetFlag(FLAGS_pos_map);
+  o.build_in_ram = absl::GetFlag(FLAGS_pos_ram);
   // The I/O path alone: records from a cheap generator instead of BLAKE2b.
   o.fake_source = [](uint64_t first, size_t n, core::ProofEntry* out) {
     for (size_t i = 0; i < n; ++i) {
@@ -367,7 +370,10 @@ void BenchPos(uint64_t disk, const std::string& dir, int threads, int threads_io
     std::printf("  vault write, I/O path (fake records), %s: %.2f s = %.0f MB/s: deal %.2f s "
                 "(%d dealing threads; CPU %.2f s), sort+write buckets %.2f s (CPU %.2f s), "
                 "final sync+header %.2f s (CPU %.2f s) (%s)\n",
-                t.mapped ? "mapped" : "cups", s, bytes / s / 1e6, t.deal_seconds, t.dealers,
+                t.method == validator::PosBuildMethod::kInRam    ? "in RAM"
+                : t.method == validator::PosBuildMethod::kMapped ? "mapped"
+                                                                 : "cups",
+                s, bytes / s / 1e6, t.deal_seconds, t.dealers,
                 t.deal_cpu_seconds,
                 t.sort_seconds, t.sort_cpu_seconds, t.sync_seconds, t.sync_cpu_seconds,
                 IoText(io0, io1).c_str());

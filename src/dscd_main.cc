@@ -50,6 +50,9 @@ ABSL_FLAG(std::string, buckets, "", "pos: buckets in the vault, a power of two (
 ABSL_FLAG(std::string, cup_size, "", "pos: records per cup, the unit written at once (default 1024)");
 ABSL_FLAG(std::string, cups_per_bucket, "", "pos: cups per bucket (default: from --disk)");
 ABSL_FLAG(std::string, threads_io, "", "pos: vault writer threads (default 1)");
+ABSL_FLAG(std::string, pos_ram_build, "",
+          "pos: largest vault built in RAM, e.g. 4G; 0 = never (default: half the RAM "
+          "available)");
 ABSL_FLAG(bool, rebuild_vault, false,
           "pos: replace a vault that cannot be used (other key or geometry, truncated, corrupt) "
           "instead of refusing to start");
@@ -215,6 +218,11 @@ int main(int argc, char** argv) {
     auto n = ParseCount(flag, text);
     if (!n.ok()) return Fail(std::string(n.status().message()));
     *out = *n;
+  }
+  if (const std::string v = absl::GetFlag(FLAGS_pos_ram_build); !v.empty()) {
+    auto size = dsc::util::ParseByteSize(v);
+    if (!size.ok()) return Fail(absl::StrCat("--pos-ram-build: ", size.status().message()));
+    options.validator.ram_build = *size;
   }
   set(absl::GetFlag(FLAGS_vault), &options.validator.vault);
   if (absl::GetFlag(FLAGS_rebuild_vault)) options.validator.rebuild_vault = true;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <thread>
 
@@ -159,6 +160,53 @@ void FinishSort(ProofEntry* a, size_t n) {
   std::sort(a, a + n, Before);
 }
 
+// LSD radix passes over the `width` bits from bit `low` of the prefixes of (*src)[0..n), in
+// `passes` digits of `digit` bits (the last may be narrower), alternating between *src and
+// *dst; on return *src holds the result. Every pass's digit counts come from one read of
+// the input (a digit's counts do not depend on the order), then one scatter per pass.
+// Count must hold n.
+template <typename Count>
+void RadixPasses(ProofEntry** src, ProofEntry** dst, size_t n, uint32_t low, uint32_t width,
+                 uint32_t passes, uint32_t digit) {
+  constexpr uint32_t kMaxPasses = 6;  // width <= 64 bits in digits of up to 11 bits
+  std::array<std::array<Count, 2048>, kMaxPasses> count;
+  uint32_t shift[kMaxPasses];
+  uint64_t mask[kMaxPasses];
+  for (uint32_t p = 0; p < passes; ++p) {
+    shift[p] = low + p * digit;
+    mask[p] = (uint64_t{1} << std::min(digit, low + width - shift[p])) - 1;
+    std::fill(count[p].begin(), count[p].begin() + mask[p] + 1, 0);
+  }
+  const ProofEntry* in = *src;
+  if (passes == 2) {
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t x = in[i].prefix;
+      ++count[0][(x >> shift[0]) & mask[0]];
+      ++count[1][(x >> shift[1]) & mask[1]];
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t x = in[i].prefix;
+      for (uint32_t p = 0; p < passes; ++p) ++count[p][(x >> shift[p]) & mask[p]];
+    }
+  }
+  for (uint32_t p = 0; p < passes; ++p) {
+    Count* const at = count[p].data();
+    Count sum = 0;
+    for (uint64_t d = 0; d <= mask[p]; ++d) {
+      const Count c = at[d];
+      at[d] = sum;
+      sum += c;
+    }
+    const ProofEntry* from = *src;
+    ProofEntry* to = *dst;
+    const uint32_t sh = shift[p];
+    const uint64_t m = mask[p];
+    for (size_t i = 0; i < n; ++i) to[at[(from[i].prefix >> sh) & m]++] = from[i];
+    std::swap(*src, *dst);
+  }
+}
+
 }  // namespace
 
 void SortEntries(ProofEntry* entries, size_t n, uint32_t known_bits, ProofEntry* scratch) {
@@ -175,24 +223,12 @@ void SortEntries(ProofEntry* entries, size_t n, uint32_t known_bits, ProofEntry*
   const uint32_t passes = (width + 10) / 11;
   const uint32_t digit = (width + passes - 1) / passes;
   const uint32_t low = 64 - known_bits - width;
-  std::array<size_t, 2048> count;
   ProofEntry* src = entries;
   ProofEntry* dst = scratch;
-  for (uint32_t p = 0; p < passes; ++p) {
-    const uint32_t shift = low + p * digit;
-    const uint32_t bits = std::min(digit, low + width - shift);
-    const uint64_t mask = (uint64_t{1} << bits) - 1;
-    const size_t buckets = size_t{1} << bits;
-    std::fill(count.begin(), count.begin() + buckets, 0);
-    for (size_t i = 0; i < n; ++i) ++count[(src[i].prefix >> shift) & mask];
-    size_t sum = 0;
-    for (size_t d = 0; d < buckets; ++d) {
-      const size_t c = count[d];
-      count[d] = sum;
-      sum += c;
-    }
-    for (size_t i = 0; i < n; ++i) dst[count[(src[i].prefix >> shift) & mask]++] = src[i];
-    std::swap(src, dst);
+  if (n <= UINT32_MAX) {
+    RadixPasses<uint32_t>(&src, &dst, n, low, width, passes, digit);
+  } else {
+    RadixPasses<size_t>(&src, &dst, n, low, width, passes, digit);
   }
   if (src != entries) std::memcpy(entries, src, n * sizeof(ProofEntry));
   FinishSort(entries, n);

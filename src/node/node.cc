@@ -82,6 +82,8 @@ absl::StatusOr<std::unique_ptr<core::ProofEngine>> MakeEngine(const NodeOptions&
     po.geometry = *geometry;
     po.threads_hash = v.threads_hash;
     po.threads_io = v.threads_io;
+    po.build_in_ram = v.ram_build.value_or(1) != 0;
+    po.ram_build_bytes = v.ram_build.value_or(0);
     po.rebuild = v.rebuild_vault;
     po.progress = LogProgress("PoS vault");
     po.cancel = o.interrupt;

@@ -347,10 +347,11 @@ absl::Status ApplyConfig(const YAML::Node& root, const std::string& file, NodeOp
   for (const std::string kind : {"proof_pow", "proof_pom", "proof_pos"}) {
     Section proof = validator.Child(kind.c_str());
     DSC_RETURN_IF_ERROR(proof.CheckKeys({"enable", "threads_hash", "memory", "disk", "buckets",
-                                         "cup_size", "cups_per_bucket", "threads_io", "vault"}));
+                                         "cup_size", "cups_per_bucket", "threads_io", "vault",
+                                         "ram_build"}));
     // A setting in the section of a proof it does not apply to is refused, not ignored.
     for (const char* key : {"memory", "disk", "buckets", "cup_size", "cups_per_bucket",
-                            "threads_io", "vault"}) {
+                            "threads_io", "vault", "ram_build"}) {
       const std::string owner = std::string(key) == "memory" ? "proof_pom" : "proof_pos";
       if (proof.Has(key) && kind != owner) {
         return proof.Error(proof.Join(key), absl::StrCat("is not a setting of ", kind,
@@ -366,6 +367,11 @@ absl::Status ApplyConfig(const YAML::Node& root, const std::string& file, NodeOp
     DSC_RETURN_IF_ERROR(proof.Get("cups_per_bucket", &o->validator.cups_per_bucket));
     DSC_RETURN_IF_ERROR(proof.Get("threads_io", &o->validator.threads_io));
     DSC_RETURN_IF_ERROR(proof.Get("vault", &o->validator.vault));
+    if (proof.Has("ram_build")) {
+      uint64_t bytes = 0;
+      DSC_RETURN_IF_ERROR(proof.GetSize("ram_build", &bytes));
+      o->validator.ram_build = bytes;
+    }
     bool enable = false;
     DSC_RETURN_IF_ERROR(proof.Get("enable", &enable));
     if (!enable) continue;

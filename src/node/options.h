@@ -4,6 +4,7 @@
 #define DSC_NODE_OPTIONS_H_
 
 #include <atomic>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct ValidatorSettings {
   uint64_t cup_size = 0;
   uint64_t cups_per_bucket = 0;
   int threads_io = 1;            // vault writer threads
+  // pos: the largest vault built in RAM (then written with direct I/O) rather than through
+  // the page cache; unset = half the RAM available when the build starts, 0 = never.
+  std::optional<uint64_t> ram_build;
   bool rebuild_vault = false;    // replace a vault that cannot be used instead of refusing
 };
 

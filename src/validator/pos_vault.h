@@ -7,19 +7,35 @@
 // cancel, error) leaves no vault. Every bucket's records are known only when phase 1 ends,
 // so no final byte can reach the disk before then.
 //
-// Mapped build (the default when the file system can preallocate and map the file):
+// Which build: the in-RAM build when PosOptions::build_in_ram is set (the default) and the
+// vault's data fits PosOptions::ram_build_bytes (by default half the RAM available,
+// MemAvailable, when the build starts) and the RAM can be mapped; else the mapped build
+// when PosOptions::map_file is set (the default) and the file system can preallocate and
+// map the file; else the build with cups. PosBuildTimes::method says which one ran.
+//
+// In-RAM build: as the mapped build below, but phase 1 deals into the file's image in
+// anonymous memory (in 2 MiB pages where the kernel has them: 512 page faults per GiB, not
+// 262144, and the dealers' scattered stores miss the TLB less) and phase 2 sorts each
+// bucket there; the writer threads write the sorted buckets from the image in pieces of
+// 16 MiB or more with O_DIRECT (no copy, no page cache), or with pwrite and the same
+// writeback hint where the file system takes no direct writes. RAM of its own: the vault's
+// size, plus what the mapped build takes; the page cache is not used for the vault (but
+// for the last bytes of a file whose end is off a block boundary). A failed write stops
+// the build with its error.
+//
+// Mapped build (when the vault does not fit the RAM limit, or build_in_ram is false):
 // phase 1: `threads_hash` threads hash nonces in order; dealing threads (one per hashing
 // thread up to the cores; see PosOptions::threads_deal) store each entry straight at its
 // bucket's next free slot of a shared mapping of the file, keeping each bucket's first
-// records in nonce order exactly as one thread would; each dealer gathers a bucket's next
-// 64-byte line in RAM and writes it whole without reading it first. The page cache holds
+// records in nonce order exactly as one thread would (plain stores: the line being filled
+// of each bucket stays in the cache). The page cache holds
 // the file (in 2 MiB folios where the kernel has them): no copy, no write while dealing,
 // unless the kernel writes dirty pages back on its own (memory pressure, age), which then
 // go to the disk again later. Phase 2: every bucket is sorted in place in the mapping and
 // checksummed; `threads_io` writer threads unmap the sorted bytes and start the disk on
 // them at once (sync_file_range, in pieces ending on 2 MiB boundaries), so the disk writes
 // sorted buckets while the next ones are sorted. RAM of its own: the hashing batches, a
-// line and a few counters per bucket per dealer, and a bucket of scratch per sorting thread;
+// few counters per bucket per dealer, and a bucket of scratch per sorting thread;
 // the vault itself is page cache, which the kernel writes back and reclaims as it needs,
 // so the vault may be larger than RAM. A read error of the disk while the build touches a
 // page that the kernel had evicted kills the process (SIGBUS); the .partial stays invalid.
@@ -32,7 +48,7 @@
 // the vault (the disk then sees each byte once) and are written twice (cups, then sorted
 // buckets) when it does not. RAM: see PosBuildRamBytes.
 //
-// Both builds write the same bytes. Then the data is synced and the header, with the data
+// All three builds write the same bytes. Then the data is synced and the header, with the data
 // checksum, is written last.
 //
 // A round costs one bucket read and a binary search, and one hash to verify the candidate.
@@ -96,7 +112,8 @@ absl::StatusOr<PosGeometry> DerivePosGeometry(uint64_t disk, uint64_t buckets, u
 // RAM a build may take (the page cache aside), that of the build with cups: the larger of
 // phase 1's cups (one per bucket per dealing thread, plus spare cups), bookkeeping and
 // hashing batches, and phase 2's bucket buffers (sorting, scratch, and being written). The
-// mapped build takes less.
+// mapped build takes less; the in-RAM build takes the vault's size more, and only when the
+// vault fits PosOptions::ram_build_bytes (by default half the RAM available).
 uint64_t PosBuildRamBytes(const PosGeometry& geometry, int threads_hash, int threads_io,
                           int threads_deal = 0);
 
@@ -123,6 +140,9 @@ struct VaultHeader {
 absl::StatusOr<VaultHeader> ReadVaultHeader(const std::string& path);
 
 // Where the time of a build went, in this process (not stored in the vault).
+// How a vault was built (see the top of this file).
+enum class PosBuildMethod { kCups, kMapped, kInRam };
+
 struct PosBuildTimes {
   double deal_seconds = 0;   // phase 1: hashing, dealing into cups, writing the cups
   double sort_seconds = 0;   // phase 2: reading, sorting and rewriting every bucket
@@ -132,7 +152,8 @@ struct PosBuildTimes {
   double sort_cpu_seconds = 0;
   double sync_cpu_seconds = 0;
   int dealers = 0;           // threads that dealt the records
-  bool mapped = false;       // built in a shared mapping of the file (else with cups)
+  PosBuildMethod method = PosBuildMethod::kCups;
+  uint64_t direct_bytes = 0; // of the vault, written with O_DIRECT (in-RAM build)
 };
 
 struct PosOptions {
@@ -146,6 +167,13 @@ struct PosOptions {
   // Build in a shared mapping of the file; if false, or if the file system cannot
   // preallocate or map the file, with cups written by the writer threads.
   bool map_file = true;
+  // Build in RAM and write the sorted buckets with direct writes when the vault's data
+  // fits ram_build_bytes (0 = half the RAM available when the build starts).
+  bool build_in_ram = true;
+  uint64_t ram_build_bytes = 0;
+  // The in-RAM build writes with O_DIRECT where the file system takes it; if false, or
+  // where it does not, with pwrite through the page cache.
+  bool direct_writes = true;
   core::ProgressFn progress;      // "generate", "sort" phases of a build
   const std::atomic<bool>* cancel = nullptr;  // stops a build (e.g. on SIGTERM)
   // Benchmarks only: entries come from here instead of BLAKE2b, to time the I/O path. Such

@@ -103,7 +103,8 @@ TEST_CASE("SortEntries sorts by prefix whatever the input", "[core]") {
   const uint64_t seed = 0x50F7;
   CAPTURE(seed);
   std::mt19937_64 rng(seed);
-  for (size_t n : {0u, 1u, 2u, 63u, 64u, 65u, 1000u, 4096u, 65536u, 100'003u}) {
+  // One, two and three radix passes (300,007 entries: a 23-bit window).
+  for (size_t n : {0u, 1u, 2u, 63u, 64u, 65u, 1000u, 4096u, 65536u, 100'003u, 300'007u}) {
     for (uint32_t known : {0u, 3u, 10u, 40u, 64u}) {
       for (int shape = 0; shape < 3; ++shape) {
         CAPTURE(n, known, shape);

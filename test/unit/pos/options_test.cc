@@ -60,6 +60,7 @@ TEST_CASE("proof_pom and proof_pos settings are read from the config", "[pos]") 
     cup_size: 1024
     cups_per_bucket: 1024
     vault: /var/lib/dsc/vault.dsc
+    ram_build: 2G
 )");
   NodeOptions o;
   REQUIRE(LoadConfigFile(file.path(), &o).ok());
@@ -73,6 +74,7 @@ TEST_CASE("proof_pom and proof_pos settings are read from the config", "[pos]") 
   CHECK(o.validator.threads_io == 2);
   CHECK(o.validator.vault == "/var/lib/dsc/vault.dsc");
   CHECK(o.VaultPath() == "/var/lib/dsc/vault.dsc");
+  CHECK(o.validator.ram_build == uint64_t{2} << 30);
   auto g = VaultGeometry(o.validator);
   REQUIRE(g.ok());
   CHECK(g->data_bytes() == uint64_t{4} << 30);  // 256 x 1024 x 1024 x 16 bytes of the 10G
@@ -98,6 +100,26 @@ TEST_CASE("a setting in the wrong proof section, or a bad size, is refused by na
     const absl::Status s = LoadConfigFile(file.path(), &o);
     CHECK_THAT(Msg(s), Catch::Contains("validator.proof_pom.memory"));
     CHECK_THAT(Msg(s), Catch::Contains("malformed size"));
+  }
+  {
+    TempFile file("validator:\n  proof_pom:\n    ram_build: 1G\n");
+    NodeOptions o;
+    CHECK_THAT(Msg(LoadConfigFile(file.path(), &o)), Catch::Contains("belongs in proof_pos"));
+  }
+  {
+    TempFile file("validator:\n  proof_pos:\n    ram_build: lots\n");
+    NodeOptions o;
+    const absl::Status s = LoadConfigFile(file.path(), &o);
+    CHECK_THAT(Msg(s), Catch::Contains("validator.proof_pos.ram_build"));
+  }
+  {
+    // Unset means automatic (half the RAM available); 0 means never in RAM.
+    NodeOptions unset;
+    CHECK_FALSE(unset.validator.ram_build.has_value());
+    TempFile file("validator:\n  proof_pos:\n    ram_build: 0\n");
+    NodeOptions o;
+    REQUIRE(LoadConfigFile(file.path(), &o).ok());
+    CHECK(o.validator.ram_build == uint64_t{0});
   }
   {
     TempFile file("validator:\n  proof_pom:\n    enable: true\n  proof_pos:\n    enable: true\n");

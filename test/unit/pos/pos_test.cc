@@ -122,6 +122,31 @@ struct Check {
   }
 };
 
+// The data checksum of the vault format, computed here on its own: a sum over every entry
+// of Mix(prefix ^ Mix(nonce ^ index * golden)).
+uint64_t FormatChecksum(const std::vector<ProofEntry>& entries) {
+  auto mix = [](uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  uint64_t sum = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    sum += mix(entries[i].prefix ^ mix(entries[i].nonce ^ (i * 0x9E3779B97F4A7C15ull)));
+  }
+  return sum;
+}
+
+// Cheap entries for vaults too large to hash in a unit test (the header says fake).
+void FakeEntries(uint64_t first, size_t n, ProofEntry* out) {
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t z = (first + i + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    out[i] = ProofEntry{z ^ (z >> 31), first + i};
+  }
+}
+
 Check RunCheck(const std::string& path) {
   Check c;
   c.status = CheckVault(path, 2, [&](const std::string& line) { c.lines.push_back(line); });
@@ -528,10 +553,12 @@ TEST_CASE("The mapped build and the build with cups write the same vault", "[pos
                                        std::to_string(dealers) + ".dsc"),
                                g);
         o.map_file = map;
+        o.build_in_ram = false;
         o.threads_deal = dealers;
         auto engine = OpenOk(o);
         // /tmp can preallocate and map a file: the mapped build is taken when asked for.
-        CHECK(engine->build_times().mapped == map);
+        CHECK(engine->build_times().method ==
+              (map ? PosBuildMethod::kMapped : PosBuildMethod::kCups));
         const auto data = ReadEntries(o.path, g.records());
         const Check check = RunCheck(o.path);
         INFO(check.status.ToString());
@@ -549,23 +576,112 @@ TEST_CASE("The mapped build and the build with cups write the same vault", "[pos
   }
 }
 
-TEST_CASE("An interrupted mapped build leaves no vault", "[pos]") {
-  TempDir dir;
-  const std::string path = dir.Sub("vault.dsc");
-  std::atomic<bool> cancel{false};
-  PosOptions o = Options(path, PosGeometry{64, 256, 16});
-  o.cancel = &cancel;
-  int reports = 0;
-  // Cancelled as dealing ends: the mapping holds every entry, no bucket is sorted yet.
-  o.progress = [&](const core::BuildProgress& p) {
-    ++reports;
-    if (p.phase == "generate" && p.finished) cancel = true;
+TEST_CASE("An interrupted mapped or in-RAM build leaves no vault", "[pos]") {
+  for (const bool in_ram : {false, true}) {
+    CAPTURE(in_ram);
+    TempDir dir;
+    const std::string path = dir.Sub("vault.dsc");
+    std::atomic<bool> cancel{false};
+    PosOptions o = Options(path, PosGeometry{64, 256, 16});
+    o.build_in_ram = in_ram;
+    o.cancel = &cancel;
+    int reports = 0;
+    // Cancelled as dealing ends: the mapping or the image holds every entry, no bucket is
+    // sorted yet.
+    o.progress = [&](const core::BuildProgress& p) {
+      ++reports;
+      if (p.phase == "generate" && p.finished) cancel = true;
+    };
+    auto engine = PosEngine::Open(Fp(1), Key(1), o);
+    CHECK(absl::IsCancelled(engine.status()));
+    CHECK(reports > 0);
+    CHECK_FALSE(std::filesystem::exists(path));
+    CHECK_FALSE(std::filesystem::exists(path + ".partial"));
+  }
+}
+
+TEST_CASE("The in-RAM build writes the same vault as the mapped build and the build with cups",
+          "[pos]") {
+  // Capacities with and without whole 4 KiB blocks per bucket; the last, of fake entries,
+  // 33 MB: several direct pieces ending on 2 MiB boundaries inside buckets, and a file end
+  // off any block boundary (its tail goes through the page cache).
+  struct Case {
+    PosGeometry g;
+    bool fake;
   };
-  auto engine = PosEngine::Open(Fp(1), Key(1), o);
-  CHECK(absl::IsCancelled(engine.status()));
-  CHECK(reports > 0);
-  CHECK_FALSE(std::filesystem::exists(path));
-  CHECK_FALSE(std::filesystem::exists(path + ".partial"));
+  for (const Case c : {Case{SmallGeometry(), false}, Case{PosGeometry{16, 256, 64}, false},
+                       Case{PosGeometry{4, 25, 3}, false}, Case{PosGeometry{16, 999, 130}, true}}) {
+    const PosGeometry& g = c.g;
+    CAPTURE(g.buckets, g.cup_size, g.cups_per_bucket);
+    TempDir dir;
+    std::vector<ProofEntry> reference;
+    VaultHeader reference_header;
+    struct Build {
+      PosBuildMethod method;
+      int dealers;
+      bool direct;
+    };
+    for (const Build b : {Build{PosBuildMethod::kCups, 1, false},
+                          Build{PosBuildMethod::kMapped, 2, false},
+                          Build{PosBuildMethod::kInRam, 1, true},
+                          Build{PosBuildMethod::kInRam, 3, true},
+                          Build{PosBuildMethod::kInRam, 2, false}}) {
+      CAPTURE(static_cast<int>(b.method), b.dealers, b.direct);
+      PosOptions o = Options(dir.Sub("vault" + std::to_string(static_cast<int>(b.method)) +
+                                     std::to_string(b.dealers) + std::to_string(b.direct) +
+                                     ".dsc"),
+                             g);
+      o.map_file = b.method != PosBuildMethod::kCups;
+      o.build_in_ram = b.method == PosBuildMethod::kInRam;
+      o.direct_writes = b.direct;
+      o.threads_deal = b.dealers;
+      if (c.fake) o.fake_source = FakeEntries;
+      auto engine = OpenOk(o);
+      CHECK(engine->build_times().method == b.method);
+      // /tmp takes direct writes; without them, or in the other builds, none is direct.
+      const uint64_t direct = engine->build_times().direct_bytes;
+      if (b.direct) {
+        CHECK(direct > 0);
+        CHECK(direct <= g.data_bytes());
+      } else {
+        CHECK(direct == 0);
+      }
+      const auto data = ReadEntries(o.path, g.records());
+      CHECK(std::filesystem::file_size(o.path) == g.file_bytes());
+      CHECK(engine->header().data_checksum == FormatChecksum(data));
+      if (!c.fake) {
+        const Check check = RunCheck(o.path);
+        INFO(check.status.ToString());
+        CHECK(check.status.ok());
+      }
+      if (reference.empty()) {
+        reference = data;
+        reference_header = engine->header();
+        continue;
+      }
+      CHECK(engine->header().nonces == reference_header.nonces);
+      CHECK(engine->header().data_checksum == reference_header.data_checksum);
+      CHECK(std::memcmp(data.data(), reference.data(), data.size() * sizeof(ProofEntry)) == 0);
+    }
+  }
+}
+
+TEST_CASE("The in-RAM build is taken when the vault's data fits the RAM limit", "[pos]") {
+  TempDir dir;
+  const PosGeometry g = SmallGeometry();
+  std::vector<ProofEntry> data[2];
+  for (const bool fits : {true, false}) {
+    CAPTURE(fits);
+    PosOptions o = Options(dir.Sub(fits ? "fits.dsc" : "too-large.dsc"), g);
+    o.ram_build_bytes = fits ? g.data_bytes() : g.data_bytes() - 1;
+    auto engine = OpenOk(o);
+    CHECK(engine->build_times().method ==
+          (fits ? PosBuildMethod::kInRam : PosBuildMethod::kMapped));
+    data[fits] = ReadEntries(o.path, g.records());
+  }
+  CHECK(std::memcmp(data[0].data(), data[1].data(), g.data_bytes()) == 0);
+  // Automatic (half the RAM available): a small vault is built in RAM.
+  CHECK(OpenOk(Options(dir.Sub("auto.dsc"), g))->build_times().method == PosBuildMethod::kInRam);
 }
 
 }  // namespace
