@@ -232,6 +232,13 @@ absl::Status ErrnoError(int err, const std::string& what) {
   return absl::ErrnoToStatus(err, what);
 }
 
+using WriteFault = std::function<absl::Status(uint64_t offset, uint64_t bytes)>;
+
+// PosOptions::write_fault's verdict on a write of `bytes` at `offset` (OK without one).
+absl::Status InjectedFault(const WriteFault* fault, uint64_t offset, uint64_t bytes) {
+  return fault != nullptr && *fault ? (*fault)(offset, bytes) : absl::OkStatus();
+}
+
 absl::Status PWriteAll(int fd, const void* data, size_t n, uint64_t offset,
                        const std::string& path) {
   const char* p = static_cast<const char*>(data);
@@ -311,9 +318,12 @@ class Writers {
   // (no copy, no page cache) where the image has a direct descriptor and the piece is
   // aligned to it, else with pwrite followed by the writeback hint; a direct write the
   // file system refuses (EINVAL) turns direct writes off.
+  // `fault`: PosOptions::write_fault (tests), consulted before every write.
   Writers(int fd, std::string path, int threads, bool writeback, uint64_t first = 0,
-          uint64_t last = 0, uint8_t* map = nullptr, FileImage image = {})
+          uint64_t last = 0, uint8_t* map = nullptr, FileImage image = {},
+          const WriteFault* fault = nullptr)
       : fd_(fd),
+        fault_(fault),
         path_(std::move(path)),
         writeback_(writeback),
         last_(last),
@@ -403,7 +413,10 @@ class Writers {
         queue_.pop_front();
       }
       absl::Status s;
-      if (job.entries != nullptr) s = PWriteAll(fd_, job.entries, job.bytes, job.offset, path_);
+      if (job.entries != nullptr) {
+        s = InjectedFault(fault_, job.offset, job.bytes);
+        if (s.ok()) s = PWriteAll(fd_, job.entries, job.bytes, job.offset, path_);
+      }
       uint64_t from = 0;
       uint64_t to = 0;
       {
@@ -459,6 +472,7 @@ class Writers {
   // Writes the image's bytes [from, to) at their place in the file: the aligned part with
   // O_DIRECT while direct writes work, the rest through the page cache.
   absl::Status WriteImage(uint64_t from, uint64_t to) {
+    if (absl::Status f = InjectedFault(fault_, from, to - from); !f.ok()) return f;
     const uint64_t align = image_.direct_align;
     const uint64_t direct_to = align == 0 ? from : to / align * align;
     if (direct_.load(std::memory_order_relaxed) && from % align == 0 && direct_to > from) {
@@ -483,6 +497,7 @@ class Writers {
   }
 
   const int fd_;
+  const WriteFault* const fault_;
   const std::string path_;
   const bool writeback_;
   const uint64_t last_;
@@ -834,7 +849,7 @@ absl::StatusOr<uint64_t> SortMapped(const PosOptions& o, int fd, const std::stri
                     image.bytes != nullptr
                         ? nullptr
                         : reinterpret_cast<uint8_t*>(data) - kVaultHeaderBytes,
-                    image);
+                    image, &o.write_fault);
     auto sorter = [&](int index) {
       if (index > 0) pthread_setname_np(pthread_self(), "pos-sort");
       ProofEntry* mine = scratch.get() + static_cast<size_t>(index) * capacity;
@@ -995,7 +1010,8 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
           absl::StrCat("cannot allocate ", Size(cups_in_ram * cup_size * kEntryBytes),
                        " of RAM for the vault's cups (buckets x cup_size per dealing thread)"));
     }
-    Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/false);
+    Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/false, 0, 0, nullptr, {},
+                    &o.write_fault);
     std::vector<Dealer> dealer(static_cast<size_t>(dealers));
     for (int d = 0; d < dealers; ++d) {
       Dealer& me = dealer[static_cast<size_t>(d)];
@@ -1098,8 +1114,11 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
           written = absl::InternalError(absl::StrCat("bucket ", b, " overflows its cups"));
           break;
         }
-        written = PWriteAll(fd.get(), me.cup[b], me.fill[b] * kEntryBytes,
-                            kVaultHeaderBytes + (b * bucket_records + at) * kEntryBytes, partial);
+        const uint64_t offset = kVaultHeaderBytes + (b * bucket_records + at) * kEntryBytes;
+        written = InjectedFault(&o.write_fault, offset, me.fill[b] * kEntryBytes);
+        if (written.ok()) {
+          written = PWriteAll(fd.get(), me.cup[b], me.fill[b] * kEntryBytes, offset, partial);
+        }
         if (!written.ok()) break;
         at += me.fill[b];
       }
@@ -1155,7 +1174,7 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
     };
     {
       Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/true, kVaultHeaderBytes,
-                      g.file_bytes());
+                      g.file_bytes(), nullptr, {}, &o.write_fault);
       for (size_t i = 0; i < in_flight; ++i) writers.Release(&buffers[i * bucket_records]);
       auto sorter = [&](int index) {
         if (index > 0) pthread_setname_np(pthread_self(), "pos-sort");

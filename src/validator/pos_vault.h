@@ -179,6 +179,10 @@ struct PosOptions {
   // Benchmarks only: entries come from here instead of BLAKE2b, to time the I/O path. Such
   // a vault does not verify and is never reused (its header says so).
   core::EntrySource fake_source;
+  // Tests only: called before each write call of the vault's data (file offset, bytes); a
+  // status other than OK fails that write as the disk would. (The mapped build writes its
+  // data through the mapping, not with write calls.)
+  std::function<absl::Status(uint64_t offset, uint64_t bytes)> write_fault;
 };
 
 class PosEngine : public core::ProofEngine {

@@ -600,6 +600,48 @@ TEST_CASE("An interrupted mapped or in-RAM build leaves no vault", "[pos]") {
   }
 }
 
+TEST_CASE("A write that fails mid-build stops the build with its error and leaves no vault",
+          "[pos]") {
+  // Fake entries, a 33 MB vault (in RAM: several 16 MiB+ pieces): the fault hits the first
+  // write reaching past three quarters of the file, after earlier writes succeeded, while
+  // sorters and writers are still busy.
+  const PosGeometry g{16, 999, 130};
+  struct Build {
+    bool map_file, in_ram, direct;
+    int threads_io;
+  };
+  for (const Build b : {Build{false, false, false, 1}, Build{false, false, false, 3},
+                        Build{true, true, true, 1}, Build{true, true, true, 2},
+                        Build{true, true, false, 2}}) {
+    CAPTURE(b.map_file, b.in_ram, b.direct, b.threads_io);
+    TempDir dir;
+    PosOptions o = Options(dir.Sub("vault.dsc"), g);
+    o.map_file = b.map_file;
+    o.build_in_ram = b.in_ram;
+    o.direct_writes = b.direct;
+    o.threads_io = b.threads_io;
+    o.fake_source = FakeEntries;
+    std::atomic<int> writes{0}, failed{0};
+    o.write_fault = [&](uint64_t offset, uint64_t bytes) {
+      ++writes;
+      if (offset + bytes <= g.file_bytes() / 4 * 3) return absl::OkStatus();
+      ++failed;
+      return absl::DataLossError(absl::StrCat("injected I/O error at ", offset));
+    };
+    const absl::Status status = PosEngine::Open(Fp(1), Key(1), o).status();
+    INFO(status.ToString());
+    CHECK(absl::IsDataLoss(status));
+    CHECK_THAT(std::string(status.message()), Catch::Matchers::Contains("injected I/O error"));
+    CHECK(writes > failed);  // earlier writes went through
+    CHECK(failed >= 1);
+    CHECK_FALSE(std::filesystem::exists(o.path));
+    CHECK_FALSE(std::filesystem::exists(o.path + ".partial"));
+    // Without the fault the same options build the vault.
+    o.write_fault = nullptr;
+    CHECK(OpenOk(o)->header().nonces > 0);
+  }
+}
+
 TEST_CASE("The in-RAM build writes the same vault as the mapped build and the build with cups",
           "[pos]") {
   // Capacities with and without whole 4 KiB blocks per bucket; the last, of fake entries,
