@@ -524,13 +524,13 @@ struct Scratch {
 
 // Keys this thread decoded lately, with their odd multiples: a wallet's key recurs from
 // batch to batch, and each new key costs a square root and a table. Direct-mapped on the
-// key's first two bytes (uniform for real keys; colliding keys only evict each other).
+// key's first byte (uniform for real keys; colliding keys only evict each other).
 // Only valid keys (canonical, on the curve, not of small order) enter.
 class KeyCache {
  public:
   // Copies the odd multiples of `key` to `table`; false if `key` is not a valid key.
   bool Table(const PublicKey& key, Cached table[kTable]) {
-    Slot& slot = slots_[(key[0] | (key[1] << 8)) % kSlots];
+    Slot& slot = slots_[key[0] % kSlots];
     if (!slot.used || slot.key != key) {
       P3 a;
       if (!Decompress(key.data(), &a) || HasSmallOrder(a)) return false;
