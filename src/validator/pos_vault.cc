@@ -318,12 +318,15 @@ class Writers {
   // (no copy, no page cache) where the image has a direct descriptor and the piece is
   // aligned to it, else with pwrite followed by the writeback hint; a direct write the
   // file system refuses (EINVAL) turns direct writes off.
-  // `fault`: PosOptions::write_fault (tests), consulted before every write.
+  // `fault`: PosOptions::write_fault (tests), consulted before every write. `cancel`
+  // (PosOptions::cancel): once set, the writers write nothing more and Finish() returns
+  // kCancelled.
   Writers(int fd, std::string path, int threads, bool writeback, uint64_t first = 0,
           uint64_t last = 0, uint8_t* map = nullptr, FileImage image = {},
-          const WriteFault* fault = nullptr)
+          const WriteFault* fault = nullptr, const std::atomic<bool>* cancel = nullptr)
       : fd_(fd),
         fault_(fault),
+        cancel_(cancel),
         path_(std::move(path)),
         writeback_(writeback),
         last_(last),
@@ -414,7 +417,8 @@ class Writers {
       }
       absl::Status s;
       if (job.entries != nullptr) {
-        s = InjectedFault(fault_, job.offset, job.bytes);
+        s = CancelCheck();
+        if (s.ok()) s = InjectedFault(fault_, job.offset, job.bytes);
         if (s.ok()) s = PWriteAll(fd_, job.entries, job.bytes, job.offset, path_);
       }
       uint64_t from = 0;
@@ -472,6 +476,7 @@ class Writers {
   // Writes the image's bytes [from, to) at their place in the file: the aligned part with
   // O_DIRECT while direct writes work, the rest through the page cache.
   absl::Status WriteImage(uint64_t from, uint64_t to) {
+    if (absl::Status c = CancelCheck(); !c.ok()) return c;
     if (absl::Status f = InjectedFault(fault_, from, to - from); !f.ok()) return f;
     const uint64_t align = image_.direct_align;
     const uint64_t direct_to = align == 0 ? from : to / align * align;
@@ -496,8 +501,15 @@ class Writers {
     return absl::OkStatus();
   }
 
+  // OK, or kCancelled once the build's cancel flag is set.
+  absl::Status CancelCheck() const {
+    return cancel_ != nullptr && cancel_->load() ? absl::CancelledError("vault build interrupted")
+                                                 : absl::OkStatus();
+  }
+
   const int fd_;
   const WriteFault* const fault_;
+  const std::atomic<bool>* const cancel_;
   const std::string path_;
   const bool writeback_;
   const uint64_t last_;
@@ -849,7 +861,7 @@ absl::StatusOr<uint64_t> SortMapped(const PosOptions& o, int fd, const std::stri
                     image.bytes != nullptr
                         ? nullptr
                         : reinterpret_cast<uint8_t*>(data) - kVaultHeaderBytes,
-                    image, &o.write_fault);
+                    image, &o.write_fault, o.cancel);
     auto sorter = [&](int index) {
       if (index > 0) pthread_setname_np(pthread_self(), "pos-sort");
       ProofEntry* mine = scratch.get() + static_cast<size_t>(index) * capacity;
@@ -1011,7 +1023,7 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
                        " of RAM for the vault's cups (buckets x cup_size per dealing thread)"));
     }
     Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/false, 0, 0, nullptr, {},
-                    &o.write_fault);
+                    &o.write_fault, o.cancel);
     std::vector<Dealer> dealer(static_cast<size_t>(dealers));
     for (int d = 0; d < dealers; ++d) {
       Dealer& me = dealer[static_cast<size_t>(d)];
@@ -1174,7 +1186,7 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
     };
     {
       Writers writers(fd.get(), partial, o.threads_io, /*writeback=*/true, kVaultHeaderBytes,
-                      g.file_bytes(), nullptr, {}, &o.write_fault);
+                      g.file_bytes(), nullptr, {}, &o.write_fault, o.cancel);
       for (size_t i = 0; i < in_flight; ++i) writers.Release(&buffers[i * bucket_records]);
       auto sorter = [&](int index) {
         if (index > 0) pthread_setname_np(pthread_self(), "pos-sort");
@@ -1226,6 +1238,10 @@ absl::StatusOr<Built> BuildVault(const core::Fingerprint& fingerprint, const cor
     return ErrnoError(errno, absl::StrCat("cannot close ", partial));
   }
   if (::fdatasync(fd.get()) != 0) return ErrnoError(errno, absl::StrCat("cannot sync ", partial));
+  // A cancel that came while the last bytes were written still leaves no vault.
+  if (o.cancel != nullptr && o.cancel->load()) {
+    return absl::CancelledError("vault build interrupted");
+  }
   h.data_checksum = data_checksum;
   const auto header = EncodeHeader(h);
   if (absl::Status s = PWriteAll(fd.get(), header.data(), header.size(), 0, partial); !s.ok()) {

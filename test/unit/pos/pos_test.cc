@@ -642,6 +642,36 @@ TEST_CASE("A write that fails mid-build stops the build with its error and leave
   }
 }
 
+TEST_CASE("A build cancelled while buckets are sorted and written leaves no vault", "[pos]") {
+  // The in-RAM build writes only in phase 2, so a cancel raised from its first write lands
+  // while sorters and writers are busy; the cup build's writes span both phases.
+  const PosGeometry g{16, 999, 130};
+  struct Build {
+    bool in_ram, direct;
+  };
+  for (const Build b : {Build{true, true}, Build{true, false}, Build{false, false}}) {
+    CAPTURE(b.in_ram, b.direct);
+    TempDir dir;
+    PosOptions o = Options(dir.Sub("vault.dsc"), g);
+    o.map_file = b.in_ram;
+    o.build_in_ram = b.in_ram;
+    o.direct_writes = b.direct;
+    o.fake_source = FakeEntries;
+    std::atomic<bool> cancel{false};
+    o.cancel = &cancel;
+    o.write_fault = [&](uint64_t offset, uint64_t) {
+      if (offset >= g.file_bytes() / 4) cancel = true;
+      return absl::OkStatus();
+    };
+    const absl::Status status = PosEngine::Open(Fp(1), Key(1), o).status();
+    INFO(status.ToString());
+    CHECK(absl::IsCancelled(status));
+    CHECK(cancel.load());
+    CHECK_FALSE(std::filesystem::exists(o.path));
+    CHECK_FALSE(std::filesystem::exists(o.path + ".partial"));
+  }
+}
+
 TEST_CASE("The in-RAM build writes the same vault as the mapped build and the build with cups",
           "[pos]") {
   // Capacities with and without whole 4 KiB blocks per bucket; the last, of fake entries,
