@@ -600,8 +600,10 @@ TEST_CASE("Pool group-commits submissions that arrive during a write", "[pool]")
   threads.emplace_back([&] { results[0] = h.SubmitOne(txs[0]); });
   gate.AwaitInFlight();
   for (int i = 1; i < 4; ++i) threads.emplace_back([&, i] { results[i] = h.SubmitOne(txs[i]); });
-  // Not acknowledged yet, so not handed to a block builder either.
-  REQUIRE(Eventually([&] { return h.NextNonce(a) == 2 && h.NextNonce(c) == 1; }));
+  // All three queued behind the held write (each sender's next nonce moved on), not
+  // acknowledged yet, so not handed to a block builder either.
+  REQUIRE(Eventually(
+      [&] { return h.NextNonce(a) == 2 && h.NextNonce(b) == 1 && h.NextNonce(c) == 1; }));
   CHECK(h.Take(1, 100).empty());
   gate.Release();
   for (auto& t : threads) t.join();
