@@ -538,14 +538,36 @@ TEST_CASE("Dealing with several threads keeps the records one thread keeps", "[p
         PosBuildRamBytes(PosGeometry{1024, 1024, 64}, 2, 1, 1) + 1024ull * 1024 * 16);
 }
 
+// The first vault given becomes the reference; every later one must hold the same
+// entries, nonce count and data checksum.
+class SameVault {
+ public:
+  void Check(const std::vector<ProofEntry>& data, const VaultHeader& header) {
+    if (!have_) {
+      entries_ = data;
+      header_ = header;
+      have_ = true;
+      return;
+    }
+    CHECK(header.nonces == header_.nonces);
+    CHECK(header.data_checksum == header_.data_checksum);
+    REQUIRE(data.size() == entries_.size());
+    CHECK(std::memcmp(data.data(), entries_.data(), data.size() * sizeof(ProofEntry)) == 0);
+  }
+
+ private:
+  bool have_ = false;
+  std::vector<ProofEntry> entries_;
+  VaultHeader header_;
+};
+
 TEST_CASE("The mapped build and the build with cups write the same vault", "[pos]") {
   // Capacities with and without whole 64-byte lines per bucket (512, 16384, 75 records);
   // one and several dealing threads.
   for (const PosGeometry g : {SmallGeometry(), PosGeometry{16, 256, 64}, PosGeometry{4, 25, 3}}) {
     CAPTURE(g.buckets, g.cup_size, g.cups_per_bucket);
     TempDir dir;
-    std::vector<ProofEntry> reference;
-    VaultHeader reference_header;
+    SameVault same;
     for (const bool map : {false, true}) {
       for (int dealers : {1, 2, 3}) {
         CAPTURE(map, dealers);
@@ -563,14 +585,7 @@ TEST_CASE("The mapped build and the build with cups write the same vault", "[pos
         const Check check = RunCheck(o.path);
         INFO(check.status.ToString());
         CHECK(check.status.ok());
-        if (reference.empty()) {
-          reference = data;
-          reference_header = engine->header();
-          continue;
-        }
-        CHECK(engine->header().nonces == reference_header.nonces);
-        CHECK(engine->header().data_checksum == reference_header.data_checksum);
-        CHECK(std::memcmp(data.data(), reference.data(), data.size() * sizeof(ProofEntry)) == 0);
+        same.Check(data, engine->header());
       }
     }
   }
@@ -686,8 +701,7 @@ TEST_CASE("The in-RAM build writes the same vault as the mapped build and the bu
     const PosGeometry& g = c.g;
     CAPTURE(g.buckets, g.cup_size, g.cups_per_bucket);
     TempDir dir;
-    std::vector<ProofEntry> reference;
-    VaultHeader reference_header;
+    SameVault same;
     struct Build {
       PosBuildMethod method;
       int dealers;
@@ -726,14 +740,7 @@ TEST_CASE("The in-RAM build writes the same vault as the mapped build and the bu
         INFO(check.status.ToString());
         CHECK(check.status.ok());
       }
-      if (reference.empty()) {
-        reference = data;
-        reference_header = engine->header();
-        continue;
-      }
-      CHECK(engine->header().nonces == reference_header.nonces);
-      CHECK(engine->header().data_checksum == reference_header.data_checksum);
-      CHECK(std::memcmp(data.data(), reference.data(), data.size() * sizeof(ProofEntry)) == 0);
+      same.Check(data, engine->header());
     }
   }
 }
